@@ -1,0 +1,1 @@
+//! mcp-clerk procedural macros.

@@ -1,0 +1,162 @@
+//! The Clerk JWT claims mcp-clerk reads, for every token kind.
+
+use serde::Deserialize;
+
+/// The claims of a Clerk JWT (OAuth access token, session token v1/v2, M2M).
+///
+/// Unknown claims are ignored. A claim of the wrong JSON type makes the token
+/// invalid (fail closed).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Claims {
+    pub(crate) sub: String,
+    pub(crate) iss: String,
+    pub(crate) exp: u64,
+    #[serde(default)]
+    pub(crate) nbf: Option<u64>,
+    #[serde(default)]
+    pub(crate) iat: Option<u64>,
+    #[serde(default)]
+    pub(crate) jti: Option<String>,
+    #[serde(default)]
+    pub(crate) sid: Option<String>,
+    #[serde(default)]
+    pub(crate) azp: Option<String>,
+    #[serde(default)]
+    pub(crate) client_id: Option<String>,
+    #[serde(default)]
+    pub(crate) aud: Option<OneOrMany>,
+    /// OAuth: space-separated scopes.
+    #[serde(default)]
+    pub(crate) scope: Option<OneOrMany>,
+    /// OAuth: scopes as an array.
+    #[serde(default)]
+    pub(crate) scp: Option<OneOrMany>,
+    /// M2M: space-separated scopes.
+    #[serde(default)]
+    pub(crate) scopes: Option<OneOrMany>,
+    /// Session token version (`2` for v2; absent for v1).
+    #[serde(default)]
+    pub(crate) v: Option<u32>,
+    /// Session status (`active` or `pending`).
+    #[serde(default)]
+    pub(crate) sts: Option<String>,
+    #[serde(default)]
+    pub(crate) fva: Option<Vec<i64>>,
+    #[serde(default)]
+    pub(crate) fea: Option<String>,
+    #[serde(default)]
+    pub(crate) o: Option<OrgClaim>,
+    #[serde(default)]
+    pub(crate) org_id: Option<String>,
+    #[serde(default)]
+    pub(crate) org_slug: Option<String>,
+    #[serde(default)]
+    pub(crate) org_role: Option<String>,
+    #[serde(default)]
+    pub(crate) org_permissions: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) act: Option<Actor>,
+}
+
+impl Claims {
+    /// Granted scopes: `scope` wins over `scp`, which wins over `scopes`.
+    pub(crate) fn scopes(&self) -> Vec<String> {
+        let source = self
+            .scope
+            .as_ref()
+            .or(self.scp.as_ref())
+            .or(self.scopes.as_ref());
+        match source {
+            Some(OneOrMany::One(s)) => s.split_whitespace().map(str::to_owned).collect(),
+            Some(OneOrMany::Many(v)) => v.iter().filter(|s| !s.is_empty()).cloned().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub(crate) fn factor_ages(&self) -> Option<FactorAges> {
+        let fva = self.fva.as_ref()?;
+        let age = |i: usize| {
+            fva.get(i)
+                .copied()
+                .filter(|m| *m >= 0)
+                .and_then(|m| u32::try_from(m).ok())
+        };
+        Some(FactorAges {
+            first_factor_minutes: age(0),
+            second_factor_minutes: age(1),
+        })
+    }
+
+    /// The audiences named by `aud` (a string or an array).
+    pub(crate) fn audiences(&self) -> &[String] {
+        match &self.aud {
+            Some(OneOrMany::One(s)) => std::slice::from_ref(s),
+            Some(OneOrMany::Many(v)) => v,
+            None => &[],
+        }
+    }
+}
+
+/// A claim that may be a single string or an array of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The v2 session token's active organization object (`o`).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OrgClaim {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) slg: Option<String>,
+    #[serde(default)]
+    pub(crate) rol: Option<String>,
+    #[serde(default)]
+    pub(crate) per: Option<String>,
+    #[serde(default)]
+    pub(crate) fpm: Option<String>,
+}
+
+/// Someone acting on the user's behalf (Clerk's `act` claim: impersonation or an agent).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Actor {
+    sub: String,
+    #[serde(default)]
+    iss: Option<String>,
+    #[serde(default)]
+    sid: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+impl Actor {
+    /// The acting user's id.
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+    /// The issuer of the actor's identity, if given.
+    pub fn issuer(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    /// The actor's session id, if given.
+    pub fn session_id(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+    /// The actor type (for example `agent`), if given.
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+}
+
+/// Minutes since each authentication factor was verified (Clerk's `fva` claim).
+///
+/// `None` means the factor was never verified (Clerk writes `-1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactorAges {
+    /// Minutes since the first factor (password, OTP, …) was verified.
+    pub first_factor_minutes: Option<u32>,
+    /// Minutes since the second factor was verified.
+    pub second_factor_minutes: Option<u32>,
+}
