@@ -1,0 +1,456 @@
+//! The gate: every request to the MCP route passes here before rmcp.
+//!
+//! In order:
+//! 1. `Host` and `Origin` allow-lists → 403.
+//! 2. Without a verifier (no Clerk config: a server of public tools) the
+//!    request goes straight to rmcp.
+//! 3. What the request targets: the 2026-07-28 `Mcp-Method`/`Mcp-Name`
+//!    headers when rmcp will hold the body to them, else a bounded peek at
+//!    the body (413 beyond the limit).
+//! 4. The bearer token (header only) is verified. A malformed header or an
+//!    invalid/expired token → 401 `error="invalid_token"`; the JWKS being
+//!    unreachable → 503 (the token may be fine, re-authorizing would not help).
+//! 5. [`policy::decide`] for the target: `Unauthenticated` → 401 without
+//!    `error`; `InsufficientScope` → 403 `insufficient_scope` listing every
+//!    scope the call needs; `Allow` and `Forbidden` pass (the dispatcher
+//!    answers `Forbidden` with a tool error). A server whose tools all need
+//!    auth challenges every anonymous request (initialize, GET, DELETE …).
+//!    In a JSON-RPC batch the strongest outcome of its elements wins (401 over
+//!    403), with the union of their scopes.
+//! 6. Stateful sessions: a session id is only accepted from the principal that
+//!    created it (404 otherwise).
+//! 7. The `Authorization` header is removed (the token never travels further),
+//!    the verified [`Identity`] is stored in the request extensions, and rmcp
+//!    handles the request.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::challenge::{Challenge, ChallengeError};
+use super::origin::{HostPolicy, OriginPolicy};
+use super::peek::{self, Peek, Target};
+use super::resource::ResourceInfo;
+use super::session::{SessionBindings, SessionCheck};
+use crate::identity::Identity;
+use crate::policy::{self, Decision, ToolPolicy};
+use crate::token::{TokenError, Verifier, bearer_token};
+use crate::tool::dispatch::ToolSet;
+
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Where the gate finds each tool's policy.
+#[derive(Debug)]
+pub(crate) enum Policies {
+    /// mcp-clerk's own tools.
+    Tools(Arc<ToolSet>),
+    /// A plain rmcp handler: per-name policies and a default for the rest.
+    Table {
+        by_name: std::collections::HashMap<String, ToolPolicy>,
+        default: ToolPolicy,
+    },
+}
+
+impl Policies {
+    fn get(&self, name: &str) -> Option<&ToolPolicy> {
+        match self {
+            Policies::Tools(tools) => tools.policy(name),
+            Policies::Table { by_name, default } => Some(by_name.get(name).unwrap_or(default)),
+        }
+    }
+
+    /// Whether every tool needs a valid token.
+    pub(crate) fn all_need_auth(&self) -> bool {
+        match self {
+            Policies::Tools(tools) => tools.all_need_auth(),
+            Policies::Table { by_name, default } => {
+                default.needs_auth() && by_name.values().all(ToolPolicy::needs_auth)
+            }
+        }
+    }
+}
+
+/// Everything the gate needs; shared by all requests.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    pub(crate) verifier: Option<Verifier>,
+    pub(crate) policies: Policies,
+    pub(crate) all_need_auth: bool,
+    pub(crate) base_scopes: Vec<String>,
+    pub(crate) resource: ResourceInfo,
+    pub(crate) hosts: HostPolicy,
+    pub(crate) origins: Arc<OriginPolicy>,
+    pub(crate) max_body: usize,
+    pub(crate) sessions: Option<SessionBindings>,
+}
+
+/// What the gate concluded about a request.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Unauthenticated(Vec<String>),
+    InsufficientScope(Vec<String>),
+}
+
+fn union(into: &mut Vec<String>, more: Vec<String>) {
+    for s in more {
+        if !into.contains(&s) {
+            into.push(s);
+        }
+    }
+}
+
+impl Gate {
+    fn verdict_for(&self, target: &Target, caller: Option<&Identity>) -> Verdict {
+        let policy = match target {
+            Target::ToolCall(name) => self.policies.get(name),
+            Target::Other => None,
+        };
+        match policy.map(|p| policy::decide(p, caller)) {
+            Some(Decision::Unauthenticated { scopes }) => Verdict::Unauthenticated(scopes),
+            Some(Decision::InsufficientScope { scopes }) => Verdict::InsufficientScope(scopes),
+            Some(Decision::Allow | Decision::Forbidden(_)) => Verdict::Pass,
+            // Not a known tool call: only an all-auth server needs a token.
+            None if self.all_need_auth && caller.is_none() => Verdict::Unauthenticated(Vec::new()),
+            None => Verdict::Pass,
+        }
+    }
+
+    fn verdict(&self, peek: &Peek, caller: Option<&Identity>) -> Verdict {
+        match peek {
+            Peek::One(t) => self.verdict_for(t, caller),
+            Peek::Unreadable => self.verdict_for(&Target::Other, caller),
+            Peek::Batch(targets) => {
+                let mut unauth: Option<Vec<String>> = None;
+                let mut scope: Option<Vec<String>> = None;
+                for t in targets {
+                    match self.verdict_for(t, caller) {
+                        Verdict::Pass => {}
+                        Verdict::Unauthenticated(s) => union(unauth.get_or_insert_default(), s),
+                        Verdict::InsufficientScope(s) => union(scope.get_or_insert_default(), s),
+                    }
+                }
+                match (unauth, scope) {
+                    (Some(mut u), s) => {
+                        union(&mut u, s.unwrap_or_default());
+                        Verdict::Unauthenticated(u)
+                    }
+                    (None, Some(s)) => Verdict::InsufficientScope(s),
+                    (None, None) => Verdict::Pass,
+                }
+            }
+        }
+    }
+
+    /// The scopes a 401 asks for: the advertised scopes plus what the call needs.
+    fn scopes_401(&self, needed: Vec<String>) -> Vec<String> {
+        let mut out = self.base_scopes.clone();
+        union(&mut out, needed);
+        out
+    }
+
+    fn challenge(&self, headers: &HeaderMap) -> Challenge {
+        let url = self
+            .resource
+            .resolve(headers)
+            .map(|r| r.metadata_url.clone())
+            .unwrap_or_default();
+        Challenge::new(url)
+    }
+
+    fn unauthenticated(&self, headers: &HeaderMap, needed: Vec<String>) -> Response {
+        tracing::debug!(status = 401, "mcp request needs authentication");
+        self.challenge(headers)
+            .scopes(self.scopes_401(needed))
+            .into_response()
+    }
+
+    fn invalid_token(&self, headers: &HeaderMap, peek: &Peek, error: &TokenError) -> Response {
+        if error.is_server_side() {
+            tracing::warn!(reason = error.reason(), "token verification unavailable");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                axum::Json(serde_json::json!({
+                    "error": "temporarily_unavailable",
+                    "error_description": "the server could not load its signing keys; retry later",
+                })),
+            )
+                .into_response();
+        }
+        tracing::debug!(
+            status = 401,
+            reason = error.reason(),
+            "mcp request with invalid token"
+        );
+        let needed = match self.verdict(peek, None) {
+            Verdict::Unauthenticated(s) | Verdict::InsufficientScope(s) => s,
+            Verdict::Pass => Vec::new(),
+        };
+        self.challenge(headers)
+            .error(ChallengeError::InvalidToken)
+            .description(format!("{error} ({})", error.reason()))
+            .scopes(self.scopes_401(needed))
+            .into_response()
+    }
+}
+
+fn plain(status: StatusCode, message: &'static str) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        message,
+    )
+        .into_response()
+}
+
+/// Reads the body up to `limit` bytes (413 beyond).
+async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Bytes, Response> {
+    let too_large = || {
+        plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large: request body exceeds the limit",
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|l| l > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(plain(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the request body could not be read",
+        )),
+    }
+}
+
+/// The axum middleware function.
+pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if !gate.hosts.check(&parts.headers) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Forbidden: Host header is not allowed",
+        );
+    }
+    if !gate.origins.check(&parts.headers) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Forbidden: Origin header is not allowed",
+        );
+    }
+    let Some(verifier) = &gate.verifier else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    if parts.method == Method::OPTIONS {
+        // Not a CORS preflight (the CORS layer answered those): rmcp says 405.
+        parts.headers.remove(header::AUTHORIZATION);
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+
+    // What does the request ask for?
+    let (peek, body) = if parts.method == Method::POST {
+        match peek::from_headers(&parts.headers) {
+            Some(target) => (Peek::One(target), body),
+            None => match read_body(body, gate.max_body, &parts.headers).await {
+                Ok(bytes) => (peek::from_body(&bytes), Body::from(bytes)),
+                Err(response) => return response,
+            },
+        }
+    } else {
+        (Peek::One(Target::Other), body)
+    };
+
+    // Who is asking?
+    let identity = match bearer_token(&parts.headers) {
+        Ok(None) => None,
+        Ok(Some(token)) => match verifier.verify(token).await {
+            Ok(identity) => Some(identity),
+            Err(e) => return gate.invalid_token(&parts.headers, &peek, &e),
+        },
+        Err(e) => return gate.invalid_token(&parts.headers, &peek, &e),
+    };
+    parts.headers.remove(header::AUTHORIZATION);
+
+    match gate.verdict(&peek, identity.as_ref()) {
+        Verdict::Pass => {}
+        Verdict::Unauthenticated(needed) => return gate.unauthenticated(&parts.headers, needed),
+        Verdict::InsufficientScope(needed) => {
+            tracing::debug!(status = 403, "mcp request lacks scopes");
+            return gate
+                .challenge(&parts.headers)
+                .error(ChallengeError::InsufficientScope)
+                .description("the access token lacks scopes this request needs")
+                .scopes(needed)
+                .into_response();
+        }
+    }
+
+    // Sessions belong to whoever created them.
+    let presented = parts
+        .headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let (Some(sessions), Some(id)) = (&gate.sessions, &presented)
+        && sessions.check(id, identity.as_ref()) == SessionCheck::Refused
+    {
+        tracing::debug!(status = 404, "session refused to a different principal");
+        return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+    }
+
+    let method = parts.method.clone();
+    if let Some(identity) = &identity {
+        parts.extensions.insert(identity.clone());
+    }
+    let response = next.run(Request::from_parts(parts, body)).await;
+
+    if let Some(sessions) = &gate.sessions {
+        match &presented {
+            None => {
+                if let Some(created) = response
+                    .headers()
+                    .get(SESSION_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                {
+                    sessions.bind(created, identity.as_ref());
+                }
+            }
+            Some(id) if method == Method::DELETE && response.status().is_success() => {
+                sessions.forget(id);
+            }
+            Some(_) => {}
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{ClerkOrg, ClerkUser};
+    use crate::policy::Requirement;
+
+    fn gate(policies: Policies) -> Gate {
+        let all_need_auth = policies.all_need_auth();
+        Gate {
+            verifier: None,
+            policies,
+            all_need_auth,
+            base_scopes: vec!["email".into()],
+            resource: ResourceInfo::new(Some("https://mcp.example.com/mcp"), "/mcp"),
+            hosts: HostPolicy::new([]),
+            origins: Arc::new(OriginPolicy::any()),
+            max_body: 1024,
+            sessions: None,
+        }
+    }
+
+    fn table(default: ToolPolicy, named: &[(&str, ToolPolicy)]) -> Policies {
+        Policies::Table {
+            by_name: named
+                .iter()
+                .map(|(n, p)| ((*n).to_owned(), p.clone()))
+                .collect(),
+            default,
+        }
+    }
+
+    fn call(name: &str) -> Target {
+        Target::ToolCall(name.to_owned())
+    }
+
+    #[test]
+    fn mixed_server_lets_anonymous_initialize_and_challenges_protected_calls() {
+        let g = gate(table(
+            ToolPolicy::new(),
+            &[(
+                "secret",
+                ToolPolicy::new().auth(Requirement::Required).scope("s"),
+            )],
+        ));
+        assert!(!g.all_need_auth);
+        assert_eq!(g.verdict(&Peek::One(Target::Other), None), Verdict::Pass);
+        assert_eq!(g.verdict(&Peek::One(call("ping")), None), Verdict::Pass);
+        assert_eq!(
+            g.verdict(&Peek::One(call("secret")), None),
+            Verdict::Unauthenticated(vec!["s".into()])
+        );
+        assert_eq!(g.scopes_401(vec!["s".into()]), ["email", "s"]);
+    }
+
+    #[test]
+    fn all_auth_server_challenges_everything_anonymous() {
+        let g = gate(table(ToolPolicy::new().auth(Requirement::Required), &[]));
+        assert!(g.all_need_auth);
+        assert_eq!(
+            g.verdict(&Peek::One(Target::Other), None),
+            Verdict::Unauthenticated(vec![])
+        );
+        assert_eq!(
+            g.verdict(&Peek::Unreadable, None),
+            Verdict::Unauthenticated(vec![])
+        );
+        let user = Identity::new(ClerkUser::example("user_1", &[]), None);
+        assert_eq!(
+            g.verdict(&Peek::One(Target::Other), Some(&user)),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn batches_take_the_strongest_outcome_and_all_scopes() {
+        let g = gate(table(
+            ToolPolicy::new(),
+            &[
+                ("a", ToolPolicy::new().scope("sa")),
+                (
+                    "b",
+                    ToolPolicy::new().org(Requirement::Required).scope("sb"),
+                ),
+            ],
+        ));
+        let user = Identity::new(ClerkUser::example("user_1", &[]), None);
+        let batch = Peek::Batch(vec![Target::Other, call("a"), call("b")]);
+        assert_eq!(
+            g.verdict(&batch, Some(&user)),
+            Verdict::InsufficientScope(vec!["sa".into(), "sb".into(), "user:org:read".into()])
+        );
+        assert_eq!(
+            g.verdict(&batch, None),
+            Verdict::Unauthenticated(vec!["sa".into(), "sb".into(), "user:org:read".into()])
+        );
+        assert_eq!(
+            g.verdict(&Peek::Batch(vec![call("x")]), None),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn forbidden_passes_to_the_dispatcher() {
+        let g = gate(table(
+            ToolPolicy::new(),
+            &[("admin", ToolPolicy::new().role("admin"))],
+        ));
+        let org = ClerkOrg::example("org_1", "org:member", &[]);
+        let user = Identity::new(ClerkUser::example("user_1", &[]), Some(org));
+        assert_eq!(
+            g.verdict(&Peek::One(call("admin")), Some(&user)),
+            Verdict::Pass
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! The protected resource's identity: its public URL and where its metadata lives.
+//!
+//! With a configured resource URL (`https://mcp.example.com/mcp`) everything
+//! is fixed at build time. Without one (local development) the URL is derived
+//! per request from the `Host` header and the MCP path, but only when that
+//! host is a loopback name (`localhost`, `127.0.0.0/8`, `::1`); any other host
+//! gets no metadata, because a public deployment must say which URL clients
+//! connect to (RFC 9728 §3.3: `resource` must equal that URL exactly).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use http::HeaderMap;
+
+/// The path of the RFC 9728 well-known document.
+pub(crate) const PRM_WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
+
+/// The resource URL and the metadata URL clients are pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// The canonical resource URL (scheme, host, port, path; no trailing slash).
+    pub(crate) resource: String,
+    /// `{origin}/.well-known/oauth-protected-resource{path}`.
+    pub(crate) metadata_url: String,
+}
+
+impl Resolved {
+    fn from_url(resource: String) -> Self {
+        let (origin, path) = split_origin(&resource);
+        let metadata_url = format!("{origin}{PRM_WELL_KNOWN}{path}");
+        Self {
+            resource,
+            metadata_url,
+        }
+    }
+}
+
+/// Splits `scheme://authority/path` into (`scheme://authority`, `/path` or "").
+pub(crate) fn split_origin(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => {
+            let (origin, path) = url.split_at(after_scheme + i);
+            (origin, if path == "/" { "" } else { path })
+        }
+        None => (url, ""),
+    }
+}
+
+/// How the resource URL is found.
+#[derive(Debug, Clone)]
+pub(crate) struct ResourceInfo {
+    configured: Option<Resolved>,
+    mcp_path: String,
+}
+
+impl ResourceInfo {
+    /// `configured`: the normalised resource URL from the config, if any.
+    pub(crate) fn new(configured: Option<&str>, mcp_path: &str) -> Self {
+        Self {
+            configured: configured.map(|u| Resolved::from_url(u.to_owned())),
+            mcp_path: mcp_path.to_owned(),
+        }
+    }
+
+    /// The path part of the public resource URL (`/mcp`), or the MCP path
+    /// when derived per request.
+    pub(crate) fn public_path(&self) -> &str {
+        match &self.configured {
+            Some(r) => split_origin(&r.resource).1,
+            None => &self.mcp_path,
+        }
+    }
+
+    /// The configured resource, if any.
+    pub(crate) fn configured(&self) -> Option<&Resolved> {
+        self.configured.as_ref()
+    }
+
+    /// The resource for a request with these headers, or `None` when no URL is
+    /// configured and the request's `Host` is not a loopback host.
+    pub(crate) fn resolve(&self, headers: &HeaderMap) -> Option<Cow<'_, Resolved>> {
+        if let Some(r) = &self.configured {
+            return Some(Cow::Borrowed(r));
+        }
+        let host = headers.get(http::header::HOST)?.to_str().ok()?;
+        let authority: http::uri::Authority = host.parse().ok()?;
+        if !is_loopback(authority.host()) {
+            return None;
+        }
+        let authority = authority.as_str().to_ascii_lowercase();
+        Some(Cow::Owned(Resolved::from_url(format!(
+            "http://{authority}{}",
+            self.mcp_path
+        ))))
+    }
+}
+
+/// Whether `host` (as in a `Host` header, IPv6 in brackets) is a loopback host.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::HOST, host.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn configured_resource_is_used_verbatim() {
+        let info = ResourceInfo::new(Some("https://mcp.example.com/mcp"), "/other");
+        let r = info.resolve(&headers("evil.example")).unwrap();
+        assert_eq!(r.resource, "https://mcp.example.com/mcp");
+        assert_eq!(
+            r.metadata_url,
+            "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+        );
+        assert_eq!(info.public_path(), "/mcp");
+    }
+
+    #[test]
+    fn root_resource_has_root_metadata() {
+        let info = ResourceInfo::new(Some("https://mcp.example.com"), "/mcp");
+        let r = info.resolve(&HeaderMap::new()).unwrap();
+        assert_eq!(
+            r.metadata_url,
+            "https://mcp.example.com/.well-known/oauth-protected-resource"
+        );
+        assert_eq!(info.public_path(), "");
+    }
+
+    #[test]
+    fn derived_only_for_loopback_hosts() {
+        let info = ResourceInfo::new(None, "/mcp");
+        for host in [
+            "127.0.0.1:3000",
+            "localhost:8080",
+            "[::1]:9000",
+            "LOCALHOST",
+        ] {
+            let r = info.resolve(&headers(host)).expect(host);
+            assert_eq!(
+                r.resource,
+                format!("http://{}/mcp", host.to_ascii_lowercase())
+            );
+        }
+        assert!(info.resolve(&headers("mcp.example.com")).is_none());
+        assert!(info.resolve(&headers("10.0.0.1:80")).is_none());
+        assert!(info.resolve(&HeaderMap::new()).is_none());
+    }
+}

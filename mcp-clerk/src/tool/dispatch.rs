@@ -1,0 +1,233 @@
+//! The rmcp [`ServerHandler`] that serves a set of [`ToolDef`]s.
+//!
+//! It lists tools per caller and dispatches calls, asking
+//! [`policy::decide`](crate::policy::decide) every time (the HTTP gate asks the
+//! same function first, so the two never disagree; the second check is defence
+//! in depth and the only check when a request bypassed the gate).
+//!
+//! Refusals:
+//! - unknown tool, or a tool whose organization permission/role the caller
+//!   lacks (hidden from that caller's `tools/list`): the *same* tool error
+//!   result (`isError: true`), so a caller cannot probe which hidden tools
+//!   exist. The precise reason goes to the server log only.
+//! - a call that needs authentication or more scopes reaching the dispatcher
+//!   (only possible without the gate): a tool error result naming what is
+//!   missing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
+    ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tracing::Instrument;
+
+use crate::extract;
+use crate::identity::Identity;
+use crate::policy::{self, Decision, Requirement, ToolPolicy};
+use crate::tool::{ToolCall, ToolDef};
+
+/// The message for a tool the caller cannot see: unknown, or hidden because the
+/// caller lacks the organization permission or role it needs.
+pub(crate) fn unavailable_message(name: &str) -> String {
+    format!(
+        "tool `{name}` is not available: no such tool, or it needs an organization \
+         role or permission you do not have"
+    )
+}
+
+/// The tools of one server, indexed by name.
+#[derive(Debug)]
+pub(crate) struct ToolSet {
+    tools: Vec<ToolDef>,
+    index: HashMap<String, usize>,
+    /// Whether some tool may be hidden from some caller (its list is private).
+    caller_dependent: bool,
+}
+
+impl ToolSet {
+    /// Indexes `tools`; `Err(name)` on the first duplicate name.
+    pub(crate) fn new(tools: Vec<ToolDef>) -> Result<Self, String> {
+        let mut index = HashMap::with_capacity(tools.len());
+        for (i, tool) in tools.iter().enumerate() {
+            if index.insert(tool.name().to_owned(), i).is_some() {
+                return Err(tool.name().to_owned());
+            }
+        }
+        let caller_dependent = tools
+            .iter()
+            .any(|t| t.policy().effective_org() == Requirement::Required);
+        Ok(Self {
+            tools,
+            index,
+            caller_dependent,
+        })
+    }
+
+    /// The tool called `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&ToolDef> {
+        self.index.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// The policy of the tool called `name`.
+    pub(crate) fn policy(&self, name: &str) -> Option<&ToolPolicy> {
+        self.get(name).map(ToolDef::policy)
+    }
+
+    /// All tools, in registration order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolDef> {
+        self.tools.iter()
+    }
+
+    /// Whether every tool needs a valid token (then every anonymous request is challenged).
+    pub(crate) fn all_need_auth(&self) -> bool {
+        !self.tools.is_empty() && self.tools.iter().all(|t| t.policy().needs_auth())
+    }
+
+    /// Whether any tool reads a token at all.
+    pub(crate) fn any_uses_auth(&self) -> bool {
+        self.tools.iter().any(|t| t.policy().uses_auth())
+    }
+}
+
+/// The rmcp handler for a [`ToolSet`]. Cheap to clone (one `Arc`).
+#[derive(Clone, Debug)]
+pub(crate) struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    info: ServerConfig,
+    tools: Arc<ToolSet>,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        name: &str,
+        version: &str,
+        instructions: Option<&str>,
+        tools: Arc<ToolSet>,
+    ) -> Self {
+        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(name, version));
+        if let Some(instructions) = instructions {
+            info = info.with_instructions(instructions);
+        }
+        Self {
+            inner: Arc::new(Inner { info, tools }),
+        }
+    }
+}
+
+/// The outcome recorded on the tool-call span.
+fn outcome_of(result: &Result<CallToolResponse, ErrorData>) -> &'static str {
+    match result {
+        Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => "tool_error",
+        Ok(_) => "ok",
+        Err(_) => "protocol_error",
+    }
+}
+
+fn tool_error(message: String) -> Result<CallToolResponse, ErrorData> {
+    Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into())
+}
+
+impl ServerHandler for Dispatcher {
+    fn get_info(&self) -> ServerConfig {
+        self.inner.info.clone()
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.get(name).map(|t| t.descriptor().clone())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let caller = extract::identity(&context.extensions);
+        let tools: Vec<Tool> = self
+            .inner
+            .tools
+            .iter()
+            .filter(|t| policy::decide(t.policy(), caller).visible())
+            .map(|t| t.descriptor().clone())
+            .collect();
+        let mut result = ListToolsResult::with_all_items(tools);
+        let cache_hints = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        if cache_hints {
+            let scope = if self.inner.tools.caller_dependent {
+                CacheScope::Private
+            } else {
+                CacheScope::Public
+            };
+            result = result.with_ttl_ms(0).with_cache_scope(scope);
+        }
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let started = Instant::now();
+        let identity: Option<Identity> = extract::identity(&context.extensions).cloned();
+        let user = identity.as_ref().map(Identity::user);
+        let span = tracing::info_span!(
+            "mcp.tool_call",
+            tool = %request.name,
+            user_id = user.map(|u| u.id()),
+            org_id = identity.as_ref().and_then(|i| i.org()).map(|o| o.id()),
+            client_id = user.and_then(|u| u.client_id()),
+            outcome = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
+        );
+        let tools = self.inner.tools.clone();
+        async move {
+            let name = request.name;
+            let (outcome, result) = match tools.get(&name) {
+                None => ("unknown_tool", tool_error(unavailable_message(&name))),
+                Some(tool) => match policy::decide(tool.policy(), identity.as_ref()) {
+                    Decision::Allow => {
+                        let call = ToolCall::new(name, request.arguments, identity, context);
+                        let result = tool.call(call).await;
+                        (outcome_of(&result), result)
+                    }
+                    Decision::Forbidden(reason) => {
+                        tracing::info!(%reason, "tool call refused");
+                        ("forbidden", tool_error(unavailable_message(&name)))
+                    }
+                    Decision::Unauthenticated { .. } => (
+                        "unauthenticated",
+                        tool_error(format!("tool `{name}` needs a signed-in user")),
+                    ),
+                    Decision::InsufficientScope { scopes } => (
+                        "insufficient_scope",
+                        tool_error(format!(
+                            "tool `{name}` needs the scopes `{}`",
+                            scopes.join(" ")
+                        )),
+                    ),
+                },
+            };
+            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let span = tracing::Span::current();
+            span.record("outcome", outcome);
+            span.record("latency_us", latency_us);
+            tracing::info!(outcome, latency_us, "tool call");
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
