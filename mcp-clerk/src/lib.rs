@@ -24,6 +24,8 @@ mod keys;
 // --- macros (tool output, ToolError, __private) ---
 
 // --- dev emulator ---
+#[cfg(feature = "dev")]
+pub mod dev;
 
 pub use identity::{ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;

@@ -1,0 +1,397 @@
+//! The emulator's users, organizations, roles and permissions.
+//!
+//! Built in code with [`DevDirectory::builder`]-style methods or loaded from a
+//! JSON file (see [`DevDirectory::from_json`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::DevError;
+
+/// A development user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevUser {
+    /// The user id (`user_…`), the `sub` of the tokens minted for this user.
+    pub id: String,
+    /// Primary email address (returned by `/oauth/userinfo` with the `email` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+impl DevUser {
+    /// A user with only an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            email: None,
+            first_name: None,
+            last_name: None,
+            username: None,
+        }
+    }
+
+    /// Sets the email address.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets first and last name.
+    pub fn name(mut self, first: impl Into<String>, last: impl Into<String>) -> Self {
+        self.first_name = Some(first.into());
+        self.last_name = Some(last.into());
+        self
+    }
+
+    /// Sets the username.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// A display name: full name, else username, else email, else id.
+    pub fn display_name(&self) -> String {
+        let full = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !full.is_empty() {
+            return full;
+        }
+        self.username
+            .clone()
+            .or_else(|| self.email.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+/// A user's membership in an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMember {
+    /// The member's user id.
+    pub user_id: String,
+    /// The member's role, with or without Clerk's `org:` prefix (`org:admin`).
+    pub role: String,
+    /// Permissions granted on top of the role's (`org:<feature>:<permission>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+}
+
+/// A development organization and its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevOrganization {
+    /// The organization id (`org_…`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// URL slug.
+    pub slug: String,
+    /// Members and their roles.
+    #[serde(default)]
+    pub members: Vec<DevMember>,
+}
+
+impl DevOrganization {
+    /// An organization without members.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            slug: slug.into(),
+            members: Vec::new(),
+        }
+    }
+
+    /// Adds a member with a role (`admin` or `org:admin`).
+    pub fn member(mut self, user_id: impl Into<String>, role: impl Into<String>) -> Self {
+        self.members.push(DevMember {
+            user_id: user_id.into(),
+            role: role.into(),
+            permissions: Vec::new(),
+        });
+        self
+    }
+}
+
+/// A user's resolved membership: organization, role and every permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership<'a> {
+    /// The organization.
+    pub organization: &'a DevOrganization,
+    /// The role, always with the `org:` prefix.
+    pub role: String,
+    /// The role's permissions plus the member's own, deduplicated, in order.
+    pub permissions: Vec<String>,
+}
+
+/// Users, organizations and role → permission mappings of the emulator.
+///
+/// The JSON form (every key optional except `users[].id` and organization ids):
+///
+/// ```
+/// use mcp_clerk::dev::DevDirectory;
+///
+/// let dir = DevDirectory::from_json(r#"{
+///   "users": [{"id": "user_alice", "email": "alice@example.com", "first_name": "Alice"}],
+///   "organizations": [{"id": "org_acme", "name": "Acme", "slug": "acme",
+///                      "members": [{"user_id": "user_alice", "role": "admin"}]}],
+///   "roles": {"org:admin": ["org:projects:create", "org:projects:read"]}
+/// }"#).unwrap();
+/// let m = dir.memberships("user_alice");
+/// assert_eq!(m[0].role, "org:admin");
+/// assert!(m[0].permissions.contains(&"org:projects:create".to_string()));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevDirectory {
+    /// Users.
+    #[serde(default)]
+    pub users: Vec<DevUser>,
+    /// Organizations.
+    #[serde(default)]
+    pub organizations: Vec<DevOrganization>,
+    /// Role (`org:admin`) → permissions (`org:projects:create`).
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+impl DevDirectory {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The directory used when none is configured: two users and two organizations.
+    ///
+    /// - `user_alice` (Alice Admin): `org:admin` of `org_acme` (Acme Inc), `org:member` of `org_globex`;
+    /// - `user_bob` (Bob Builder): `org:member` of `org_acme`.
+    ///
+    /// `org:admin` holds `org:projects:create`, `org:projects:read` and
+    /// `org:sys_memberships:manage`; `org:member` holds `org:projects:read`.
+    pub fn sample() -> Self {
+        Self::new()
+            .user(
+                DevUser::new("user_alice")
+                    .email("alice@example.com")
+                    .name("Alice", "Admin")
+                    .username("alice"),
+            )
+            .user(
+                DevUser::new("user_bob")
+                    .email("bob@example.com")
+                    .name("Bob", "Builder")
+                    .username("bob"),
+            )
+            .organization(
+                DevOrganization::new("org_acme", "Acme Inc", "acme")
+                    .member("user_alice", "org:admin")
+                    .member("user_bob", "org:member"),
+            )
+            .organization(
+                DevOrganization::new("org_globex", "Globex", "globex")
+                    .member("user_alice", "org:member"),
+            )
+            .role(
+                "org:admin",
+                [
+                    "org:projects:create",
+                    "org:projects:read",
+                    "org:sys_memberships:manage",
+                ],
+            )
+            .role("org:member", ["org:projects:read"])
+    }
+
+    /// Parses the JSON form and validates it.
+    pub fn from_json(json: &str) -> Result<Self, DevError> {
+        let dir: Self = serde_json::from_str(json).map_err(|e| DevError::Config(e.to_string()))?;
+        dir.validate()?;
+        Ok(dir)
+    }
+
+    /// Reads and parses a JSON file.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, DevError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| DevError::Config(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_json(&text).map_err(|e| DevError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Adds a user.
+    pub fn user(mut self, user: DevUser) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    /// Adds an organization.
+    pub fn organization(mut self, org: DevOrganization) -> Self {
+        self.organizations.push(org);
+        self
+    }
+
+    /// Maps a role to its permissions.
+    pub fn role<I, S>(mut self, role: impl Into<String>, permissions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.roles.insert(
+            prefixed(&role.into()),
+            permissions.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+
+    /// Checks ids are unique and non-empty and every member is a known user.
+    pub fn validate(&self) -> Result<(), DevError> {
+        let mut seen = std::collections::HashSet::new();
+        for u in &self.users {
+            if u.id.trim().is_empty() {
+                return Err(DevError::Config("a user has an empty id".into()));
+            }
+            if !seen.insert(u.id.as_str()) {
+                return Err(DevError::Config(format!("duplicate user id `{}`", u.id)));
+            }
+        }
+        let mut orgs = std::collections::HashSet::new();
+        for o in &self.organizations {
+            if o.id.trim().is_empty() {
+                return Err(DevError::Config("an organization has an empty id".into()));
+            }
+            if !orgs.insert(o.id.as_str()) {
+                return Err(DevError::Config(format!(
+                    "duplicate organization id `{}`",
+                    o.id
+                )));
+            }
+            for m in &o.members {
+                if self.find_user(&m.user_id).is_none() {
+                    return Err(DevError::Config(format!(
+                        "organization `{}` lists unknown member `{}`",
+                        o.id, m.user_id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The user with this id.
+    pub fn find_user(&self, id: &str) -> Option<&DevUser> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The organization with this id.
+    pub fn find_organization(&self, id: &str) -> Option<&DevOrganization> {
+        self.organizations.iter().find(|o| o.id == id)
+    }
+
+    /// Every organization the user belongs to, with role and permissions.
+    pub fn memberships(&self, user_id: &str) -> Vec<Membership<'_>> {
+        self.organizations
+            .iter()
+            .filter_map(|o| {
+                o.members
+                    .iter()
+                    .find(|m| m.user_id == user_id)
+                    .map(|m| self.resolve(o, m))
+            })
+            .collect()
+    }
+
+    /// The user's membership in one organization.
+    pub fn membership(&self, user_id: &str, org_id: &str) -> Option<Membership<'_>> {
+        let org = self.find_organization(org_id)?;
+        let member = org.members.iter().find(|m| m.user_id == user_id)?;
+        Some(self.resolve(org, member))
+    }
+
+    fn resolve<'a>(&'a self, org: &'a DevOrganization, member: &DevMember) -> Membership<'a> {
+        let role = prefixed(&member.role);
+        let mut permissions: Vec<String> = Vec::new();
+        let from_role = self
+            .roles
+            .get(&role)
+            .or_else(|| self.roles.get(&role["org:".len()..]))
+            .into_iter()
+            .flatten();
+        for p in from_role.chain(member.permissions.iter()) {
+            if !permissions.contains(p) {
+                permissions.push(p.clone());
+            }
+        }
+        Membership {
+            organization: org,
+            role,
+            permissions,
+        }
+    }
+}
+
+fn prefixed(role: &str) -> String {
+    if role.starts_with("org:") {
+        role.to_owned()
+    } else {
+        format!("org:{role}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_is_valid_and_resolves_roles() {
+        let dir = DevDirectory::sample();
+        dir.validate().unwrap();
+        let alice = dir.memberships("user_alice");
+        assert_eq!(alice.len(), 2);
+        assert_eq!(alice[0].organization.id, "org_acme");
+        assert!(
+            alice[0]
+                .permissions
+                .iter()
+                .any(|p| p == "org:projects:create")
+        );
+        let bob = dir.membership("user_bob", "org_acme").unwrap();
+        assert_eq!(bob.role, "org:member");
+        assert_eq!(bob.permissions, vec!["org:projects:read".to_string()]);
+        assert!(dir.membership("user_bob", "org_globex").is_none());
+    }
+
+    #[test]
+    fn rejects_unknown_members_and_duplicates() {
+        let err = DevDirectory::from_json(
+            r#"{"organizations":[{"id":"org_1","name":"x","slug":"x","members":[{"user_id":"user_x","role":"admin"}]}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown member"), "{err}");
+        let err = DevDirectory::from_json(r#"{"users":[{"id":"u"},{"id":"u"}]}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate"), "{err}");
+        assert!(DevDirectory::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn member_permissions_add_to_role_permissions() {
+        let json = r#"{"users":[{"id":"u1"}],
+            "organizations":[{"id":"o1","name":"O","slug":"o","members":[{"user_id":"u1","role":"member","permissions":["org:x:y","org:a:b"]}]}],
+            "roles":{"org:member":["org:a:b"]}}"#;
+        let dir = DevDirectory::from_json(json).unwrap();
+        let m = dir.membership("u1", "o1").unwrap();
+        assert_eq!(m.role, "org:member");
+        assert_eq!(
+            m.permissions,
+            vec!["org:a:b".to_string(), "org:x:y".to_string()]
+        );
+    }
+}

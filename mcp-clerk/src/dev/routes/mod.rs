@@ -1,0 +1,46 @@
+//! The emulator's HTTP surface, shaped like Clerk's Frontend API (and the one
+//! Backend API endpoint the runtime needs for organization memberships).
+
+mod authorize;
+mod backend;
+mod consent;
+mod metadata;
+mod register;
+mod token;
+mod userinfo;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::state::Shared;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/.well-known/jwks.json", get(metadata::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::authorization_server),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(metadata::openid_configuration),
+        )
+        .route("/oauth/register", post(register::register))
+        .route(
+            "/oauth/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/oauth/token", post(token::token))
+        .route(
+            "/oauth/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            "/v1/users/{user_id}/organization_memberships",
+            get(backend::organization_memberships),
+        )
+        .route("/v1/users/{user_id}", get(backend::user))
+        .with_state(shared)
+}

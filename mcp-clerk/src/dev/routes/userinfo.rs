@@ -1,0 +1,107 @@
+//! `GET|POST /oauth/userinfo`: the user behind an access token the emulator
+//! issued, with the fields Clerk returns for the granted scopes.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::dev::state::Shared;
+use crate::policy::ORG_SCOPE;
+
+#[derive(Deserialize)]
+struct AccessClaims {
+    sub: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    org_id: Option<String>,
+}
+
+fn unauthorized(description: &str) -> Response {
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{description}\"");
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, challenge)],
+        Json(json!({"error": "invalid_token", "error_description": description})),
+    )
+        .into_response()
+}
+
+/// Verifies an access token this emulator signed (signature, `typ`, `iss`, `exp`).
+fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    if header.typ.as_deref() != Some("at+jwt") {
+        return None;
+    }
+    let jwk = shared.minter.key().jwk();
+    let key = DecodingKey::from_rsa_components(jwk["n"].as_str()?, jwk["e"].as_str()?).ok()?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.set_issuer(&[&shared.settings.issuer]);
+    validation.leeway = 5;
+    jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+        .ok()
+        .map(|d| d.claims)
+}
+
+pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    let Some(token) = token else {
+        return unauthorized("missing bearer token");
+    };
+    let Some(claims) = verify(&shared, token) else {
+        return unauthorized("the access token is invalid or expired");
+    };
+    let Some(user) = shared.directory.find_user(&claims.sub) else {
+        return unauthorized("the user no longer exists");
+    };
+    let scopes: Vec<&str> = claims.scope.split(' ').collect();
+    let mut body = json!({
+        "object": "oauth_user_info",
+        "instance_id": shared.settings.instance_id,
+        "user_id": user.id,
+        "sub": user.id,
+    });
+    if scopes.contains(&"email")
+        && let Some(email) = &user.email
+    {
+        body["email"] = email.as_str().into();
+        body["email_verified"] = true.into();
+    }
+    if scopes.contains(&"profile") {
+        body["name"] = user.display_name().into();
+        if let Some(v) = &user.first_name {
+            body["given_name"] = v.as_str().into();
+        }
+        if let Some(v) = &user.last_name {
+            body["family_name"] = v.as_str().into();
+        }
+        if let Some(v) = &user.username {
+            body["username"] = v.as_str().into();
+            body["preferred_username"] = v.as_str().into();
+        }
+        body["picture"] = "".into();
+    }
+    if scopes.contains(&ORG_SCOPE)
+        && let Some(org) = claims
+            .org_id
+            .as_deref()
+            .and_then(|id| shared.directory.find_organization(id))
+    {
+        body["org_id"] = org.id.as_str().into();
+        body["org_name"] = org.name.as_str().into();
+        body["org_slug"] = org.slug.as_str().into();
+    }
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}

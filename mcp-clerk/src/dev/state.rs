@@ -1,0 +1,129 @@
+//! The emulator's in-memory state: settings, directory, registered clients
+//! and pending grants. Every map is bounded; expired entries are pruned.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::directory::DevDirectory;
+use super::mint::Minter;
+use super::util::now;
+
+/// How many registered clients / pending grants the emulator keeps at most.
+pub(crate) const MAX_ENTRIES: usize = 10_000;
+/// Authorization codes and consent requests live 10 minutes, as at Clerk.
+pub(crate) const CODE_TTL_SECS: u64 = 600;
+
+/// Who approves authorization requests without showing the consent page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AutoConsent {
+    /// The user; `None` = the first user of the directory.
+    pub(crate) user: Option<String>,
+    /// The organization when `user:org:read` is requested; `None` = the user's first.
+    pub(crate) org: Option<String>,
+}
+
+/// Fixed settings of a running emulator.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) issuer: String,
+    pub(crate) instance_id: String,
+    pub(crate) default_scopes: Vec<String>,
+    pub(crate) scopes_supported: Vec<String>,
+    pub(crate) auto_consent: Option<AutoConsent>,
+    pub(crate) access_ttl_secs: u64,
+    pub(crate) secret_key: String,
+    pub(crate) audience_from_resource: bool,
+    pub(crate) issue_refresh_tokens: bool,
+}
+
+/// A client registered through DCR.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) id: String,
+    pub(crate) secret: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) auth_method: String,
+    pub(crate) grant_types: Vec<String>,
+    pub(crate) issued_at: u64,
+}
+
+/// A validated authorization request waiting for the consent decision.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthRequest {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) state: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) code_challenge: String,
+    pub(crate) resource: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) created: u64,
+}
+
+/// What the user approved: the request plus user and organization.
+#[derive(Debug, Clone)]
+pub(crate) struct Approval {
+    pub(crate) request: AuthRequest,
+    pub(crate) user_id: String,
+    pub(crate) org_id: Option<String>,
+}
+
+/// A refresh token's grant.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub(crate) client_id: String,
+    pub(crate) user_id: String,
+    pub(crate) org_id: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) resource: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) clients: HashMap<String, Client>,
+    pub(crate) pending: HashMap<String, AuthRequest>,
+    pub(crate) codes: HashMap<String, Approval>,
+    pub(crate) refresh: HashMap<String, RefreshGrant>,
+}
+
+impl Store {
+    /// Drops consent requests and codes older than [`CODE_TTL_SECS`].
+    pub(crate) fn prune(&mut self) {
+        let cutoff = now().saturating_sub(CODE_TTL_SECS);
+        self.pending.retain(|_, r| r.created >= cutoff);
+        self.codes.retain(|_, a| a.request.created >= cutoff);
+    }
+
+    /// Whether another entry fits into a map of `len` entries.
+    pub(crate) fn has_room(len: usize) -> bool {
+        len < MAX_ENTRIES
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) directory: DevDirectory,
+    pub(crate) minter: Minter,
+    store: Mutex<Store>,
+}
+
+impl Shared {
+    pub(crate) fn new(settings: Settings, directory: DevDirectory, minter: Minter) -> Self {
+        Self {
+            settings,
+            directory,
+            minter,
+            store: Mutex::new(Store::default()),
+        }
+    }
+
+    /// Locks the store (a poisoned lock is recovered: the maps stay consistent
+    /// because no handler panics while holding it).
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

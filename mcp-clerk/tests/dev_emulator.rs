@@ -1,0 +1,741 @@
+//! The dev Clerk emulator over real HTTP on loopback: discovery, DCR, PKCE
+//! authorize (auto-consent and the consent form), token, refresh, userinfo,
+//! Backend API memberships, and the tokens' shape (verified against its JWKS).
+#![cfg(feature = "dev")]
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mcp_clerk::dev::{DevClerk, DevClerkServer, DevError};
+use serde_json::{Value, json};
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `application/x-www-form-urlencoded` body (reqwest's `form` feature is off here).
+fn form_body<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k.as_ref(), v.as_ref());
+    }
+    ser.finish()
+}
+
+fn post_form<K: AsRef<str>, V: AsRef<str>>(url: &str, pairs: &[(K, V)]) -> reqwest::RequestBuilder {
+    http()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(pairs))
+}
+
+fn pkce() -> (String, String) {
+    let verifier = URL_SAFE_NO_PAD.encode([7u8; 40]);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    (verifier, URL_SAFE_NO_PAD.encode(digest.as_ref()))
+}
+
+async fn register(clerk: &DevClerkServer, body: Value) -> Value {
+    let resp = http()
+        .post(format!("{}/oauth/register", clerk.issuer()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    resp.json().await.unwrap()
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    let url = url::Url::parse(location).unwrap();
+    url.query_pairs().into_owned().collect()
+}
+
+async fn authorize(clerk: &DevClerkServer, params: &[(&str, &str)]) -> reqwest::Response {
+    let url = url::Url::parse_with_params(&format!("{}/oauth/authorize", clerk.issuer()), params)
+        .unwrap();
+    http().get(url).send().await.unwrap()
+}
+
+async fn exchange(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    code: &str,
+    verifier: &str,
+) -> reqwest::Response {
+    post_form(
+        &format!("{}/oauth/token", clerk.issuer()),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+            ("client_id", client_id),
+            ("resource", "http://127.0.0.1:3000/mcp"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+/// Verifies `token` against the emulator's published JWKS; returns (header, claims).
+async fn verify(clerk: &DevClerkServer, token: &str) -> (jsonwebtoken::Header, Value) {
+    let jwks: Value = http()
+        .get(clerk.jwks_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = &jwks["keys"][0];
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+    let decoding =
+        DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap())
+            .unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.set_issuer(&[clerk.issuer()]);
+    let data = jsonwebtoken::decode::<Value>(token, &decoding, &validation).unwrap();
+    (header, data.claims)
+}
+
+async fn auto_flow(clerk: &DevClerkServer, scope: Option<&str>) -> (String, Value) {
+    let client = register(clerk, json!({"redirect_uris": [REDIRECT], "client_name": "Test", "token_endpoint_auth_method": "none"})).await;
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    let (verifier, challenge) = pkce();
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("state", "xyz"),
+        ("resource", "http://127.0.0.1:3000/mcp"),
+    ];
+    if let Some(scope) = scope {
+        params.push(("scope", scope));
+    }
+    let resp = authorize(clerk, &params).await;
+    assert_eq!(resp.status(), 302);
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    assert_eq!(q["state"], "xyz");
+    assert_eq!(q["iss"], clerk.issuer());
+    let resp = exchange(clerk, &client_id, &q["code"], &verifier).await;
+    assert_eq!(resp.status(), 200);
+    (client_id, resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn discovery_documents_look_like_clerks() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let doc: Value = http()
+            .get(format!("{}{path}", clerk.issuer()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(doc["issuer"], clerk.issuer());
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(
+            doc["registration_endpoint"],
+            format!("{}/oauth/register", clerk.issuer())
+        );
+        assert_eq!(doc["jwks_uri"], clerk.jwks_url());
+        let scopes = doc["scopes_supported"].as_array().unwrap();
+        assert!(scopes.contains(&json!("user:org:read")));
+    }
+    let jwks: Value = http()
+        .get(clerk.jwks_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], clerk.kid());
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+}
+
+#[tokio::test]
+async fn full_flow_issues_clerk_shaped_access_tokens() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let (client_id, body) = auto_flow(&clerk, None).await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "email profile offline_access");
+    assert!(body["refresh_token"].is_string());
+    let token = body["access_token"].as_str().unwrap();
+    let (header, claims) = verify(&clerk, token).await;
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    assert_eq!(claims["sub"], "user_alice");
+    assert_eq!(claims["client_id"], client_id.as_str());
+    assert_eq!(claims["scope"], "email profile offline_access");
+    assert!(claims["jti"].as_str().unwrap().starts_with("oat_"));
+    assert!(
+        claims.get("aud").is_none(),
+        "Clerk OAuth tokens carry no aud"
+    );
+    assert!(
+        claims.get("org_id").is_none(),
+        "no org without user:org:read"
+    );
+    assert_eq!(
+        claims["nbf"].as_u64().unwrap() + 10,
+        claims["iat"].as_u64().unwrap()
+    );
+    assert!(claims["exp"].as_u64().unwrap() > claims["iat"].as_u64().unwrap());
+
+    // userinfo with the token
+    let info: Value = http()
+        .get(format!("{}/oauth/userinfo", clerk.issuer()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], "user_alice");
+    assert_eq!(info["email"], "alice@example.com");
+    let resp = http()
+        .get(format!("{}/oauth/userinfo", clerk.issuer()))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // refresh keeps the grant, can narrow scopes, cannot widen them
+    let refresh = body["refresh_token"].as_str().unwrap();
+    let form = |scope: &'static str| {
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh.to_owned()),
+            ("client_id", client_id.clone()),
+            ("scope", scope.to_owned()),
+        ]
+    };
+    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &form("email"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let b: Value = resp.json().await.unwrap();
+    assert_eq!(b["scope"], "email");
+    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &form("openid"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let b: Value = resp.json().await.unwrap();
+    assert_eq!(b["error"], "invalid_scope");
+}
+
+#[tokio::test]
+async fn org_id_only_with_user_org_read() {
+    let clerk = DevClerk::new()
+        .default_scopes(["email", "profile", "user:org:read"])
+        .auto_consent_as("user_bob", None)
+        .start()
+        .await
+        .unwrap();
+    let (_, body) = auto_flow(&clerk, Some("profile user:org:read")).await;
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], "user_bob");
+    assert_eq!(claims["org_id"], "org_acme");
+    assert_eq!(claims["scope"], "profile user:org:read");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no offline_access, no refresh token"
+    );
+}
+
+#[tokio::test]
+async fn scopes_outside_the_registration_fail_with_invalid_scope() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let client = register(
+        &clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(client["scope"], "email profile offline_access");
+    let (_, challenge) = pkce();
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("scope", "email openid"),
+            ("state", "s1"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 302);
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    assert_eq!(q["error"], "invalid_scope");
+    assert_eq!(q["state"], "s1");
+    assert!(q["error_description"].contains("'openid'"));
+}
+
+#[tokio::test]
+async fn pkce_is_required_and_checked_and_codes_are_single_use() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let client = register(
+        &clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let id = client["client_id"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    // no PKCE / plain PKCE
+    for extra in [
+        vec![],
+        vec![
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "plain"),
+        ],
+    ] {
+        let mut params = vec![
+            ("response_type", "code"),
+            ("client_id", id),
+            ("redirect_uri", REDIRECT),
+        ];
+        params.extend(extra);
+        let resp = authorize(&clerk, &params).await;
+        let q = query_of(resp.headers()["location"].to_str().unwrap());
+        assert_eq!(q["error"], "invalid_request");
+    }
+    // unregistered redirect URI: never redirected to
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", id),
+            ("redirect_uri", "https://evil.example/cb"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.headers().get("location").is_none());
+
+    let params = [
+        ("response_type", "code"),
+        ("client_id", id),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let resp = authorize(&clerk, &params).await;
+    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    let wrong = URL_SAFE_NO_PAD.encode([8u8; 40]);
+    let resp = exchange(&clerk, id, &code, &wrong).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    // the failed attempt burned the code
+    let resp = exchange(&clerk, id, &code, &verifier).await;
+    assert_eq!(resp.status(), 400);
+
+    let resp = authorize(&clerk, &params).await;
+    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    assert_eq!(exchange(&clerk, id, &code, &verifier).await.status(), 200);
+    assert_eq!(exchange(&clerk, id, &code, &verifier).await.status(), 400);
+}
+
+#[tokio::test]
+async fn confidential_clients_must_authenticate() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let client = register(&clerk, json!({"redirect_uris": [REDIRECT]})).await;
+    assert_eq!(client["token_endpoint_auth_method"], "client_secret_basic");
+    let id = client["client_id"].as_str().unwrap();
+    let secret = client["client_secret"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    let params = [
+        ("response_type", "code"),
+        ("client_id", id),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let code = |resp: reqwest::Response| {
+        query_of(resp.headers()["location"].to_str().unwrap())["code"].clone()
+    };
+    let c = code(authorize(&clerk, &params).await);
+    let resp = exchange(&clerk, id, &c, &verifier).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+    let c = code(authorize(&clerk, &params).await);
+    let resp = post_form(
+        &format!("{}/oauth/token", clerk.issuer()),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", c.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier.as_str()),
+        ],
+    )
+    .basic_auth(id, Some(secret))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn consent_page_names_client_and_scopes_and_chooses_org() {
+    let clerk = DevClerk::new()
+        .default_scopes(["email", "profile", "user:org:read"])
+        .start()
+        .await
+        .unwrap();
+    let client = register(&clerk, json!({"redirect_uris": [REDIRECT], "client_name": "Inspector <script>", "token_endpoint_auth_method": "none"})).await;
+    let id = client["client_id"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("scope", "email user:org:read"),
+            ("state", "st"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("Inspector &lt;script&gt;"),
+        "client name is shown, escaped"
+    );
+    assert!(!html.contains("Inspector <script>"));
+    assert!(html.contains("user:org:read"));
+    assert!(html.contains("org_globex"));
+    let request_id = html
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // bob is not a member of globex: the page comes back with an error
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_bob"),
+            ("org_id", "org_globex"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("not a member"));
+    let request_id = html
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_alice"),
+            ("org_id", "org_globex"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 303);
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    assert_eq!(q["state"], "st");
+    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], "user_alice");
+    assert_eq!(claims["org_id"], "org_globex");
+
+    // the same request cannot be answered twice
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_alice"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn deny_redirects_with_access_denied() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let client = register(
+        &clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let (_, challenge) = pkce();
+    let html = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        !html.contains("<select"),
+        "no org chooser without user:org:read"
+    );
+    let request_id = html
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id),
+            ("user_id", "user_alice"),
+            ("decision", "deny"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        query_of(resp.headers()["location"].to_str().unwrap())["error"],
+        "access_denied"
+    );
+}
+
+#[tokio::test]
+async fn registration_validates_metadata() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let url = format!("{}/oauth/register", clerk.issuer());
+    for (body, error) in [
+        (json!({}), "invalid_redirect_uri"),
+        (
+            json!({"redirect_uris": ["http://evil.example/cb"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"redirect_uris": [REDIRECT], "scope": "root"}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"redirect_uris": [REDIRECT], "grant_types": ["password"]}),
+            "invalid_client_metadata",
+        ),
+        (json!({"redirect_uris": 5}), "invalid_client_metadata"),
+    ] {
+        let resp = http().post(&url).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{body}");
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["error"],
+            error,
+            "{body}"
+        );
+    }
+    let client = register(&clerk, json!({"redirect_uris": [REDIRECT, "cursor://anysphere.cursor-mcp/oauth/callback"], "scope": "email user:org:read", "token_endpoint_auth_method": "none"})).await;
+    assert_eq!(client["scope"], "email user:org:read");
+    assert!(client.get("client_secret").is_none());
+}
+
+#[tokio::test]
+async fn backend_api_lists_memberships_with_the_secret_key() {
+    let clerk = DevClerk::new()
+        .secret_key("sk_test_unit")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(clerk.secret_key(), "sk_test_unit");
+    let url = format!(
+        "{}/users/user_alice/organization_memberships",
+        clerk.backend_api_url()
+    );
+    let resp = http().get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let resp = http()
+        .get(&url)
+        .bearer_auth("sk_test_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let body: Value = http()
+        .get(&url)
+        .bearer_auth("sk_test_unit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["total_count"], 2);
+    let acme = &body["data"][0];
+    assert_eq!(acme["object"], "organization_membership");
+    assert_eq!(acme["organization"]["id"], "org_acme");
+    assert_eq!(acme["role"], "org:admin");
+    assert!(
+        acme["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("org:projects:create"))
+    );
+    let resp = http()
+        .get(format!(
+            "{}/users/user_nobody/organization_memberships",
+            clerk.backend_api_url()
+        ))
+        .bearer_auth("sk_test_unit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let user: Value = http()
+        .get(format!("{}/users/user_bob", clerk.backend_api_url()))
+        .bearer_auth("sk_test_unit")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        user["email_addresses"][0]["email_address"],
+        "bob@example.com"
+    );
+}
+
+#[tokio::test]
+async fn mints_tokens_directly() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let token = clerk
+        .token("user_alice")
+        .org("org_acme")
+        .scope("projects:write")
+        .mint()
+        .unwrap();
+    let (header, claims) = verify(&clerk, &token).await;
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    assert_eq!(claims["org_id"], "org_acme");
+    assert_eq!(
+        claims["scope"],
+        "email profile offline_access projects:write user:org:read"
+    );
+
+    let session = clerk
+        .token("user_alice")
+        .org("org_acme")
+        .session()
+        .mint()
+        .unwrap();
+    let (header, claims) = verify(&clerk, &session).await;
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    assert_eq!(claims["v"], 2);
+    assert_eq!(claims["o"]["id"], "org_acme");
+    assert_eq!(claims["o"]["rol"], "admin");
+    assert_eq!(claims["fea"], "o:projects,o:sys_memberships");
+    assert_eq!(claims["o"]["per"], "create,read,manage");
+    assert_eq!(claims["o"]["fpm"], "3,4");
+    assert!(claims["sid"].as_str().unwrap().starts_with("sess_"));
+
+    assert!(matches!(
+        clerk.token("user_nobody").mint(),
+        Err(DevError::UnknownUser(_))
+    ));
+    assert!(matches!(
+        clerk.token("user_bob").org("org_globex").mint(),
+        Err(DevError::NotAMember { .. })
+    ));
+}
+
+#[tokio::test]
+async fn refuses_non_loopback_addresses_unless_forced() {
+    let err = DevClerk::new()
+        .bind("0.0.0.0:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DevError::NonLoopback(_)), "{err}");
+    assert!(err.to_string().contains("MCP_CLERK_DEV_ALLOW_NON_LOOPBACK"));
+    let clerk = DevClerk::new()
+        .bind("0.0.0.0:0".parse().unwrap())
+        .allow_non_loopback()
+        .public_url("http://127.0.0.1:1/")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(clerk.issuer(), "http://127.0.0.1:1");
+}
+
+#[tokio::test]
+async fn audience_binding_is_opt_in() {
+    let clerk = DevClerk::new()
+        .auto_consent(true)
+        .audience_from_resource(true)
+        .start()
+        .await
+        .unwrap();
+    let (_, body) = auto_flow(&clerk, None).await;
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["aud"], "http://127.0.0.1:3000/mcp");
+}
