@@ -1,0 +1,233 @@
+//! The remote JWKS: TTL cache, single-flight refetch, cooldown, stale keys.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::DecodingKey;
+
+use super::parse::{KeyMap, parse_jwks};
+use crate::config::{ClerkConfig, ConfigError};
+use crate::token::TokenError;
+
+/// Largest JWKS body accepted.
+const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+pub(crate) struct RemoteJwks {
+    url: String,
+    client: reqwest::Client,
+    ttl: Duration,
+    cooldown: Duration,
+    state: RwLock<State>,
+    /// Held for the duration of one fetch: the single flight.
+    fetch_lock: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+    generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    keys: Arc<KeyMap>,
+    /// When the current key set was fetched.
+    loaded_at: Option<Instant>,
+    /// When the last fetch (successful or not) finished.
+    last_attempt: Option<Instant>,
+    /// Whether the last fetch failed.
+    last_failed: bool,
+    /// Number of finished fetches.
+    attempts: u64,
+}
+
+impl RemoteJwks {
+    pub(super) fn new(config: &ClerkConfig) -> Result<Self, ConfigError> {
+        let client = reqwest::Client::builder()
+            .timeout(config.jwks_timeout)
+            .connect_timeout(config.jwks_timeout)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent(concat!("mcp-clerk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        Ok(Self {
+            url: config.jwks_url.clone(),
+            client,
+            ttl: config.jwks_ttl,
+            cooldown: config.jwks_cooldown,
+            state: RwLock::new(State::default()),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            refreshing: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn in_cooldown(&self, state: &State, now: Instant) -> bool {
+        state
+            .last_attempt
+            .is_some_and(|t| now.saturating_duration_since(t) < self.cooldown)
+    }
+
+    pub(super) async fn key_for(
+        self: &Arc<Self>,
+        kid: &str,
+    ) -> Result<Arc<DecodingKey>, TokenError> {
+        let seen_attempts = {
+            let state = self.read();
+            let now = Instant::now();
+            if let Some(key) = state.keys.get(kid) {
+                let stale = state
+                    .loaded_at
+                    .is_none_or(|t| now.saturating_duration_since(t) >= self.ttl);
+                let key = Arc::clone(key);
+                if stale && !self.in_cooldown(&state, now) {
+                    drop(state);
+                    self.spawn_refresh();
+                }
+                return Ok(key);
+            }
+            if self.in_cooldown(&state, now) {
+                return Err(unknown_kid_error(&state));
+            }
+            state.attempts
+        };
+        // Single flight: one fetch at a time; whoever waited for it reuses its result.
+        let _flight = self.fetch_lock.lock().await;
+        {
+            let state = self.read();
+            if let Some(key) = state.keys.get(kid) {
+                return Ok(Arc::clone(key));
+            }
+            if state.attempts != seen_attempts || self.in_cooldown(&state, Instant::now()) {
+                return Err(unknown_kid_error(&state));
+            }
+        }
+        match self.fetch_and_store().await {
+            Ok(keys) => keys.get(kid).cloned().ok_or(TokenError::KidMismatch),
+            Err(()) => Err(TokenError::JwksUnavailable),
+        }
+    }
+
+    /// Refreshes in the background unless a refresh is already running.
+    fn spawn_refresh(self: &Arc<Self>) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = Arc::clone(self);
+        handle.spawn(async move {
+            {
+                let _flight = this.fetch_lock.lock().await;
+                let now = Instant::now();
+                let due = {
+                    let state = this.read();
+                    let stale = state
+                        .loaded_at
+                        .is_none_or(|t| now.saturating_duration_since(t) >= this.ttl);
+                    stale && !this.in_cooldown(&state, now)
+                };
+                if due {
+                    let _ = this.fetch_and_store().await;
+                }
+            }
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    pub(super) async fn refresh_now(&self) -> Result<usize, TokenError> {
+        let _flight = self.fetch_lock.lock().await;
+        match self.fetch_and_store().await {
+            Ok(keys) => Ok(keys.len()),
+            Err(()) => Err(TokenError::JwksUnavailable),
+        }
+    }
+
+    /// Fetches the JWKS and installs it. Must be called with `fetch_lock` held.
+    async fn fetch_and_store(&self) -> Result<Arc<KeyMap>, ()> {
+        let result = self.fetch().await;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.attempts += 1;
+        state.last_attempt = Some(Instant::now());
+        match result {
+            Ok(keys) => {
+                let removed = state.keys.keys().any(|kid| !keys.contains_key(kid));
+                if removed {
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                }
+                tracing::debug!(url = %self.url, keys = keys.len(), "JWKS loaded");
+                let keys = Arc::new(keys);
+                state.keys = Arc::clone(&keys);
+                state.loaded_at = state.last_attempt;
+                state.last_failed = false;
+                Ok(keys)
+            }
+            Err(problem) => {
+                tracing::warn!(
+                    url = %self.url,
+                    %problem,
+                    known_keys = state.keys.len(),
+                    "JWKS fetch failed; keeping the keys already known"
+                );
+                state.last_failed = true;
+                Err(())
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<KeyMap, String> {
+        let mut response = self
+            .client
+            .get(&self.url)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP status {status}"));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
+            return Err("response too large".to_owned());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                return Err("response too large".to_owned());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let keys = parse_jwks(&body).map_err(str::to_owned)?;
+        if keys.is_empty() {
+            return Err("the JWKS holds no usable RSA signing key".to_owned());
+        }
+        Ok(keys)
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        e.to_string()
+    }
+}
+
+fn unknown_kid_error(state: &State) -> TokenError {
+    if state.keys.is_empty() || state.last_failed {
+        TokenError::JwksUnavailable
+    } else {
+        TokenError::KidMismatch
+    }
+}

@@ -1,0 +1,149 @@
+//! Reading the bearer token from the `Authorization` header (RFC 6750 §2.1).
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use super::{MAX_TOKEN_BYTES, TokenError};
+
+/// The bearer token of a request, read from the `Authorization` header only
+/// (never from the query string or body).
+///
+/// - `Ok(None)`: there is no `Authorization` header (an anonymous request).
+/// - `Ok(Some(token))`: `Bearer <token>`; the scheme is matched
+///   case-insensitively and surrounding spaces are ignored.
+/// - `Err(MalformedAuthorization)`: another scheme, an empty token, more than
+///   one token (a space inside), characters outside RFC 6750's `b64token`,
+///   or **more than one `Authorization` header**. Several headers are refused
+///   rather than picking one, because intermediaries may disagree about which
+///   one counts.
+/// - `Err(TooLarge)`: the header is larger than 16 KiB.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+/// use mcp_clerk::token::bearer_token;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(bearer_token(&headers), Ok(None));
+/// headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
+/// assert_eq!(bearer_token(&headers), Ok(Some("abc.def.ghi")));
+/// headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwYXNz"));
+/// assert_eq!(bearer_token(&headers).unwrap_err().reason(), "authorization-header-invalid");
+/// ```
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, TokenError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(TokenError::MalformedAuthorization(
+            "more than one Authorization header",
+        ));
+    }
+    if value.len() > MAX_TOKEN_BYTES + 16 {
+        return Err(TokenError::TooLarge {
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| TokenError::MalformedAuthorization("the header is not visible ASCII"))?
+        .trim_matches(|c| c == ' ' || c == '\t');
+    let (scheme, credentials) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(TokenError::MalformedAuthorization(
+            "the scheme is not Bearer",
+        ));
+    }
+    let token = credentials.trim_matches(|c| c == ' ' || c == '\t');
+    if token.is_empty() {
+        return Err(TokenError::MalformedAuthorization(
+            "the bearer token is empty",
+        ));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge {
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    if !is_b64token(token) {
+        return Err(TokenError::MalformedAuthorization(
+            "the bearer token must be a single b64token (no spaces or special characters)",
+        ));
+    }
+    Ok(Some(token))
+}
+
+/// RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn parse(values: &[&str]) -> Result<Option<String>, TokenError> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+        }
+        bearer_token(&headers).map(|t| t.map(str::to_owned))
+    }
+
+    #[test]
+    fn accepts_bearer_in_any_case_with_one_token() {
+        assert_eq!(parse(&[]), Ok(None));
+        for v in [
+            "Bearer a.b.c",
+            "bearer a.b.c",
+            "BEARER  a.b.c ",
+            "  Bearer\ta.b.c",
+        ] {
+            assert_eq!(parse(&[v]), Ok(Some("a.b.c".to_owned())), "{v:?}");
+        }
+        assert_eq!(
+            parse(&["Bearer oat_abc=="]),
+            Ok(Some("oat_abc==".to_owned()))
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_headers() {
+        for v in [
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "Bearer a.b.c d",
+            "Bearer a,b",
+            "Bearer \"a\"",
+            "Bearera.b.c",
+            "Token a.b.c",
+            "Bearer ====",
+        ] {
+            let err = parse(&[v]).unwrap_err();
+            assert_eq!(err.reason(), "authorization-header-invalid", "{v:?}");
+        }
+        let err = parse(&["Bearer a.b.c", "Bearer a.b.c"]).unwrap_err();
+        assert_eq!(err.reason(), "authorization-header-invalid");
+        let big = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
+        assert_eq!(parse(&[&big]).unwrap_err().reason(), "token-too-large");
+    }
+
+    #[test]
+    fn non_ascii_header_is_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_bytes(b"Bearer \xff").unwrap(),
+        );
+        assert_eq!(
+            bearer_token(&headers).unwrap_err().reason(),
+            "authorization-header-invalid"
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! [`TokenError`]: why a bearer token was refused, with Clerk's reason codes.
+
+use std::fmt;
+
+/// Which opaque (non-JWT) Clerk token was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OpaqueKind {
+    /// An opaque OAuth access token (`oat_…`).
+    OAuth,
+    /// An opaque machine-to-machine token (`mt_…`).
+    M2M,
+    /// An API key (`ak_…`).
+    ApiKey,
+}
+
+impl OpaqueKind {
+    /// The token prefix (`oat_`, `mt_`, `ak_`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            OpaqueKind::OAuth => "oat_",
+            OpaqueKind::M2M => "mt_",
+            OpaqueKind::ApiKey => "ak_",
+        }
+    }
+}
+
+impl fmt::Display for OpaqueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OpaqueKind::OAuth => "opaque OAuth access token",
+            OpaqueKind::M2M => "opaque M2M token",
+            OpaqueKind::ApiKey => "API key",
+        })
+    }
+}
+
+/// Why a bearer token (or the `Authorization` header carrying it) was refused.
+///
+/// Every variant maps to a stable reason code ([`reason`](Self::reason)) in the
+/// style of Clerk's SDKs (`token-expired`, `token-invalid-signature`, …). The
+/// `Display` text is safe to show a client: it never contains the token or any
+/// claim value taken from it.
+///
+/// ```
+/// use mcp_clerk::TokenError;
+///
+/// fn status(err: &TokenError) -> u16 {
+///     // Every token error is a 401 (`invalid_token`); the reason code goes to logs.
+///     tracing_reason(err.reason());
+///     401
+/// }
+/// # fn tracing_reason(_: &str) {}
+/// assert_eq!(TokenError::Expired.reason(), "token-expired");
+/// assert!(TokenError::Expired.is_expired());
+/// assert_eq!(status(&TokenError::Expired), 401);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The `Authorization` header is malformed: not `Bearer <token>`, empty,
+    /// more than one token, not visible ASCII, or sent more than once.
+    #[error("malformed Authorization header: {0}")]
+    MalformedAuthorization(&'static str),
+    /// The token (or the header carrying it) is larger than 16 KiB.
+    #[error("token too large (more than {max} bytes)")]
+    TooLarge {
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// The token is not a well-formed JWT (or one of its parts does not decode).
+    #[error("malformed token: {0}")]
+    Malformed(&'static str),
+    /// The header's `alg` is not RS256, RS384 or RS512.
+    #[error("token algorithm not allowed (only RS256, RS384, RS512)")]
+    InvalidAlgorithm,
+    /// The signature does not verify.
+    #[error("token signature is invalid")]
+    InvalidSignature,
+    /// The key could not be used to verify the token.
+    #[error("token verification failed")]
+    VerificationFailed,
+    /// No key with the token's `kid` is known, even after refreshing the JWKS.
+    #[error("no signing key matches the token's kid")]
+    KidMismatch,
+    /// The JWKS could not be loaded and no key is known for this token.
+    #[error("signing keys could not be loaded from the issuer's JWKS")]
+    JwksUnavailable,
+    /// The token expired (`exp`).
+    #[error("token expired")]
+    Expired,
+    /// The token is not valid yet (`nbf`).
+    #[error("token not active yet")]
+    NotActiveYet,
+    /// The token claims to be issued in the future (`iat`).
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// The token's `iss` is not the configured Clerk issuer.
+    #[error("token issuer is not the configured Clerk issuer")]
+    InvalidIssuer,
+    /// The token's `aud` does not name this resource, or an audience is
+    /// required and the token has none.
+    #[error("token audience does not match this resource")]
+    InvalidAudience,
+    /// A session token's `azp` is missing or not an authorized party.
+    #[error("token authorized party (azp) is not allowed")]
+    InvalidAuthorizedParty,
+    /// A session token whose session is `pending` (the user must still pick an organization).
+    #[error("session is pending")]
+    SessionPending,
+    /// The token is of a kind this server does not accept (for example a
+    /// session token where only OAuth access tokens are accepted).
+    #[error("token type not accepted: {0}")]
+    TypeMismatch(&'static str),
+    /// An opaque Clerk token; verifying it needs a call to the Clerk Backend API,
+    /// which this verifier does not make.
+    #[error("{0} cannot be verified locally: it needs the Clerk Backend API")]
+    OpaqueUnsupported(OpaqueKind),
+}
+
+impl TokenError {
+    /// The reason code, in the style of Clerk's SDKs.
+    ///
+    /// | variant | code |
+    /// |---|---|
+    /// | `MalformedAuthorization` | `authorization-header-invalid` |
+    /// | `TooLarge` | `token-too-large` |
+    /// | `Malformed` | `token-invalid` |
+    /// | `InvalidAlgorithm` | `token-invalid-algorithm` |
+    /// | `InvalidSignature` | `token-invalid-signature` |
+    /// | `VerificationFailed` | `token-verification-failed` |
+    /// | `KidMismatch` | `jwk-kid-mismatch` |
+    /// | `JwksUnavailable` | `jwk-remote-failed-to-load` |
+    /// | `Expired` | `token-expired` |
+    /// | `NotActiveYet` | `token-not-active-yet` |
+    /// | `IssuedInFuture` | `token-iat-in-the-future` |
+    /// | `InvalidIssuer` | `token-invalid-issuer` |
+    /// | `InvalidAudience` | `token-invalid-audience` |
+    /// | `InvalidAuthorizedParty` | `token-invalid-authorized-parties` |
+    /// | `SessionPending` | `session-token-pending` |
+    /// | `TypeMismatch` | `token-type-mismatch` |
+    /// | `OpaqueUnsupported` | `token-requires-backend-api` |
+    pub fn reason(&self) -> &'static str {
+        match self {
+            TokenError::MalformedAuthorization(_) => "authorization-header-invalid",
+            TokenError::TooLarge { .. } => "token-too-large",
+            TokenError::Malformed(_) => "token-invalid",
+            TokenError::InvalidAlgorithm => "token-invalid-algorithm",
+            TokenError::InvalidSignature => "token-invalid-signature",
+            TokenError::VerificationFailed => "token-verification-failed",
+            TokenError::KidMismatch => "jwk-kid-mismatch",
+            TokenError::JwksUnavailable => "jwk-remote-failed-to-load",
+            TokenError::Expired => "token-expired",
+            TokenError::NotActiveYet => "token-not-active-yet",
+            TokenError::IssuedInFuture => "token-iat-in-the-future",
+            TokenError::InvalidIssuer => "token-invalid-issuer",
+            TokenError::InvalidAudience => "token-invalid-audience",
+            TokenError::InvalidAuthorizedParty => "token-invalid-authorized-parties",
+            TokenError::SessionPending => "session-token-pending",
+            TokenError::TypeMismatch(_) => "token-type-mismatch",
+            TokenError::OpaqueUnsupported(_) => "token-requires-backend-api",
+        }
+    }
+
+    /// Whether the token was refused only because it expired.
+    pub fn is_expired(&self) -> bool {
+        matches!(self, TokenError::Expired)
+    }
+
+    /// Whether the failure is on the server's side (its signing keys could not
+    /// be loaded), not the client's. The token may be fine.
+    pub fn is_server_side(&self) -> bool {
+        matches!(self, TokenError::JwksUnavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_clerk_style_and_display_is_generic() {
+        let all = [
+            TokenError::MalformedAuthorization("x"),
+            TokenError::TooLarge { max: 16 },
+            TokenError::Malformed("x"),
+            TokenError::InvalidAlgorithm,
+            TokenError::InvalidSignature,
+            TokenError::VerificationFailed,
+            TokenError::KidMismatch,
+            TokenError::JwksUnavailable,
+            TokenError::Expired,
+            TokenError::NotActiveYet,
+            TokenError::IssuedInFuture,
+            TokenError::InvalidIssuer,
+            TokenError::InvalidAudience,
+            TokenError::InvalidAuthorizedParty,
+            TokenError::SessionPending,
+            TokenError::TypeMismatch("x"),
+            TokenError::OpaqueUnsupported(OpaqueKind::OAuth),
+        ];
+        let mut codes: Vec<_> = all.iter().map(TokenError::reason).collect();
+        for code in &codes {
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{code}"
+            );
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "codes are distinct");
+        assert!(TokenError::Expired.is_expired() && !TokenError::NotActiveYet.is_expired());
+    }
+}

@@ -1,0 +1,234 @@
+//! The verification pipeline: bearer token → [`Identity`].
+//!
+//! [`Verifier::verify`] runs, in order:
+//! 1. size limit (16 KiB) and opaque-token detection (`oat_`, `mt_`, `ak_`);
+//! 2. the verified-token cache (a hit ends here);
+//! 3. JWT shape and header: `alg` must be RS256/RS384/RS512, `typ` must be
+//!    `at+jwt`, `application/at+jwt` or `JWT`;
+//! 4. the key for the header's `kid` ([`jwks`](crate::jwks) rules) and the
+//!    **signature, before any claim is read**;
+//! 5. the claims: kind (OAuth / session / M2M) and whether it is accepted,
+//!    `iss` equal to the configured issuer, `exp`/`nbf`/`iat` with clock skew
+//!    (Clerk's semantics), the audience policy, and for session tokens the
+//!    authorized party (`azp`) and session status (`sts`).
+
+mod bearer;
+mod cache;
+mod classify;
+mod error;
+mod jwt;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use bearer::bearer_token;
+pub use error::{OpaqueKind, TokenError};
+
+use crate::config::{Accepted, ClerkConfig, ConfigError};
+use crate::identity::Claims;
+use crate::jwks::KeySource;
+use crate::{Identity, TokenKind};
+use cache::TokenCache;
+use jwt::RawJwt;
+
+/// Tokens (and `Authorization` headers) larger than this are refused before decoding.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Verifies Clerk bearer tokens. Cheap to clone (shared state behind an `Arc`).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::{ClerkConfig, Verifier};
+///
+/// let verifier = Verifier::new(
+///     &ClerkConfig::builder()
+///         .issuer("https://your-app.clerk.accounts.dev")
+///         .resource_url("https://mcp.example.com/mcp")
+///         .build()?,
+/// )?;
+/// let err = verifier.verify("not-a-token").await.unwrap_err();
+/// assert_eq!(err.reason(), "token-invalid");
+/// # Ok(()) }
+/// ```
+///
+/// With [`testing::TestIssuer`](crate::testing) (feature `testing`) you can mint
+/// real tokens against a local JWKS to exercise every path.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    issuer: String,
+    accepted: Accepted,
+    audiences: Vec<String>,
+    require_audience: bool,
+    authorized_parties: Vec<String>,
+    accept_pending_sessions: bool,
+    skew_ms: u128,
+    keys: KeySource,
+    cache: TokenCache,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.inner.issuer)
+            .field("accepted", &self.inner.accepted)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+impl Verifier {
+    /// Builds a verifier for `config`. No network call is made here; the JWKS
+    /// is fetched on first use (call [`refresh_keys`](Self::refresh_keys) to
+    /// load it at startup).
+    pub fn new(config: &ClerkConfig) -> Result<Verifier, ConfigError> {
+        let audiences = config.audiences().into_iter().map(str::to_owned).collect();
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                issuer: config.issuer.clone(),
+                accepted: config.accepted,
+                audiences,
+                require_audience: config.require_audience,
+                authorized_parties: config.authorized_parties.clone(),
+                accept_pending_sessions: config.accept_pending_sessions,
+                skew_ms: config.clock_skew.as_millis(),
+                keys: KeySource::new(config)?,
+                cache: TokenCache::new(config.token_cache_capacity, config.token_cache_max_ttl),
+            }),
+        })
+    }
+
+    /// Verifies `token` (the bearer token, without `Bearer `) and returns the caller.
+    pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        let inner = &*self.inner;
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge {
+                max: MAX_TOKEN_BYTES,
+            });
+        }
+        let generation = inner.keys.generation();
+        let now = now_ms();
+        if let Some(identity) = inner.cache.get(token, generation, now) {
+            return Ok(identity);
+        }
+        let (identity, deadline_ms) = self.verify_uncached(token).await?;
+        inner
+            .cache
+            .insert(token, identity.clone(), deadline_ms, generation, now_ms());
+        Ok(identity)
+    }
+
+    /// Fetches the issuer's JWKS now and returns how many usable keys it holds
+    /// (1 with a PEM key). Useful at startup to fail fast on a wrong issuer.
+    pub async fn refresh_keys(&self) -> Result<usize, TokenError> {
+        self.inner.keys.refresh().await
+    }
+
+    /// Number of verified tokens currently cached.
+    #[doc(hidden)]
+    pub fn cached_tokens(&self) -> u64 {
+        self.inner.cache.len()
+    }
+
+    async fn verify_uncached(&self, token: &str) -> Result<(Identity, u128), TokenError> {
+        let inner = &*self.inner;
+        if let Some(kind) = classify::opaque_kind(token) {
+            return Err(TokenError::OpaqueUnsupported(kind));
+        }
+        let jwt = RawJwt::parse(token)?;
+        let alg = jwt.algorithm()?;
+        let typ = classify::typ(&jwt.header)?;
+        let key = inner.keys.key_for(jwt.header.kid.as_deref()).await?;
+        jwt.verify_signature(&key, alg)?;
+        // From here on the claims are authentic.
+        let claims = jwt.claims()?;
+        let kind = classify::kind(typ, &jwt.header, &claims)?;
+        if !inner.accepted.contains(kind) {
+            return Err(TokenError::TypeMismatch(match kind {
+                TokenKind::OAuth => "OAuth access tokens are not accepted here",
+                TokenKind::Session => {
+                    "session tokens are not accepted here (only OAuth access tokens)"
+                }
+                TokenKind::M2M => "M2M tokens are not accepted here",
+            }));
+        }
+        if claims.iss != inner.issuer {
+            return Err(TokenError::InvalidIssuer);
+        }
+        let deadline_ms = self.check_times(&claims)?;
+        self.check_audience(&claims)?;
+        if kind == TokenKind::Session {
+            self.check_session(&claims)?;
+        }
+        Ok((Identity::from_verified(kind, claims), deadline_ms))
+    }
+
+    /// Clerk's semantics: expired if `exp <= now - skew`; not active if
+    /// `nbf > now + skew`; `iat` in the future if `iat > now + skew`.
+    /// Returns the unix ms from which the token counts as expired.
+    fn check_times(&self, claims: &Claims) -> Result<u128, TokenError> {
+        let skew = self.inner.skew_ms;
+        let now = now_ms();
+        let deadline = u128::from(claims.exp) * 1000 + skew;
+        if now >= deadline {
+            return Err(TokenError::Expired);
+        }
+        if claims
+            .nbf
+            .is_some_and(|nbf| u128::from(nbf) * 1000 > now + skew)
+        {
+            return Err(TokenError::NotActiveYet);
+        }
+        if claims
+            .iat
+            .is_some_and(|iat| u128::from(iat) * 1000 > now + skew)
+        {
+            return Err(TokenError::IssuedInFuture);
+        }
+        Ok(deadline)
+    }
+
+    /// A token carrying `aud` must name the resource URL or a configured
+    /// audience; a token without `aud` passes unless an audience is required.
+    fn check_audience(&self, claims: &Claims) -> Result<(), TokenError> {
+        let inner = &*self.inner;
+        if claims.aud.is_some() {
+            let named = claims.audiences();
+            if !named
+                .iter()
+                .any(|a| inner.audiences.iter().any(|ok| ok == a))
+            {
+                return Err(TokenError::InvalidAudience);
+            }
+        } else if inner.require_audience {
+            return Err(TokenError::InvalidAudience);
+        }
+        Ok(())
+    }
+
+    fn check_session(&self, claims: &Claims) -> Result<(), TokenError> {
+        let inner = &*self.inner;
+        if !inner.authorized_parties.is_empty() {
+            let ok = claims
+                .azp
+                .as_deref()
+                .is_some_and(|azp| inner.authorized_parties.iter().any(|p| p == azp));
+            if !ok {
+                return Err(TokenError::InvalidAuthorizedParty);
+            }
+        }
+        if !inner.accept_pending_sessions && claims.sts.as_deref() == Some("pending") {
+            return Err(TokenError::SessionPending);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,606 @@
+//! The verification pipeline against a real TestIssuer over loopback HTTP:
+//! every acceptance and rejection path, with its reason code.
+#![cfg(feature = "testing")]
+
+use std::time::Duration;
+
+use mcp_clerk::testing::TestIssuer;
+use mcp_clerk::{ClerkConfig, TokenKind, Verifier};
+
+fn verifier(config: &ClerkConfig) -> Verifier {
+    Verifier::new(config).expect("verifier")
+}
+
+async fn reason(verifier: &Verifier, token: &str) -> &'static str {
+    match verifier.verify(token).await {
+        Ok(id) => panic!("token unexpectedly verified: {:?}", id.user()),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(
+                token.len() < 16 || !text.contains(token),
+                "error text must not contain the token"
+            );
+            e.reason()
+        }
+    }
+}
+
+fn all_kinds(issuer: &TestIssuer) -> ClerkConfig {
+    issuer
+        .config_builder()
+        .accept([TokenKind::OAuth, TokenKind::Session, TokenKind::M2M])
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oauth_token_verifies_into_identity() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    let token = issuer
+        .oauth_token("user_1")
+        .client_id("client_abc")
+        .scope("email profile user:org:read")
+        .org_id("org_7")
+        .sign();
+    let id = v.verify(&token).await.unwrap();
+    let user = id.user();
+    assert_eq!(user.id(), "user_1");
+    assert_eq!(user.issuer(), issuer.issuer());
+    assert_eq!(user.token_kind(), TokenKind::OAuth);
+    assert_eq!(user.client_id(), Some("client_abc"));
+    assert_eq!(user.scopes(), ["email", "profile", "user:org:read"]);
+    assert!(user.token_id().unwrap().starts_with("oat_"));
+    let org = id.org().unwrap();
+    assert_eq!(org.id(), "org_7");
+    assert!(!org.permissions_known());
+}
+
+#[tokio::test]
+async fn application_at_jwt_and_rs384_rs512_verify() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    let t = issuer
+        .oauth_token("user_1")
+        .typ("application/at+jwt")
+        .sign();
+    assert_eq!(
+        v.verify(&t).await.unwrap().user().token_kind(),
+        TokenKind::OAuth
+    );
+    for alg in ["RS384", "RS512"] {
+        let t = issuer.oauth_token("user_1").alg(alg).sign();
+        v.verify(&t).await.unwrap_or_else(|e| panic!("{alg}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn session_v2_and_v1_and_m2m_when_accepted() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&all_kinds(&issuer));
+    let t = issuer
+        .session_token("user_2")
+        .org("org_1", "acme", "admin")
+        .org_features("o:dashboard,o:teams", "manage,read", "3,2")
+        .sign();
+    let id = v.verify(&t).await.unwrap();
+    assert_eq!(id.user().token_kind(), TokenKind::Session);
+    assert!(id.user().session_id().unwrap().starts_with("sess_"));
+    let org = id.org().unwrap();
+    assert_eq!(org.role(), Some("org:admin"));
+    assert_eq!(
+        org.permissions(),
+        [
+            "org:dashboard:manage",
+            "org:dashboard:read",
+            "org:teams:read"
+        ]
+    );
+
+    let t = issuer
+        .session_v1_token("user_3")
+        .org("org_2", "beta", "org:member")
+        .org_permissions(&["org:x:read"])
+        .sign();
+    let id = v.verify(&t).await.unwrap();
+    assert_eq!(id.org().unwrap().role(), Some("org:member"));
+    assert_eq!(id.org().unwrap().permissions(), ["org:x:read"]);
+
+    let t = issuer.m2m_token("mch_1").scope("read write").sign();
+    let id = v.verify(&t).await.unwrap();
+    assert_eq!(id.user().token_kind(), TokenKind::M2M);
+    assert_eq!(id.user().scopes(), ["read", "write"]);
+}
+
+#[tokio::test]
+async fn kinds_not_accepted_are_type_mismatch() {
+    let issuer = TestIssuer::start().await;
+    let oauth_only = verifier(&issuer.config());
+    assert_eq!(
+        reason(&oauth_only, &issuer.session_token("u").sign()).await,
+        "token-type-mismatch"
+    );
+    assert_eq!(
+        reason(&oauth_only, &issuer.session_v1_token("u").sign()).await,
+        "token-type-mismatch"
+    );
+    assert_eq!(
+        reason(&oauth_only, &issuer.m2m_token("mch_1").sign()).await,
+        "token-type-mismatch"
+    );
+    let sessions_only = verifier(
+        &issuer
+            .config_builder()
+            .accept([TokenKind::Session])
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        reason(&sessions_only, &issuer.oauth_token("u").sign()).await,
+        "token-type-mismatch"
+    );
+}
+
+#[tokio::test]
+async fn clerk_categories_are_honoured() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&all_kinds(&issuer));
+    // An M2M-category JWT without a machine subject is not a session.
+    let t = issuer
+        .session_token("user_1")
+        .header("cat", "cl_B7d4PD333AAA")
+        .sign();
+    assert_eq!(reason(&v, &t).await, "token-type-mismatch");
+    // JWT templates are not sessions.
+    let t = issuer
+        .session_token("user_1")
+        .header("cat", "cl_B7d4PD222AAA")
+        .sign();
+    assert_eq!(reason(&v, &t).await, "token-type-mismatch");
+    // "Ignore" category and absent category are sessions.
+    let t = issuer
+        .session_token("user_1")
+        .header("cat", "cl_I7d4PD111III")
+        .sign();
+    v.verify(&t).await.unwrap();
+    let t = issuer.session_token("user_1").without_header("cat").sign();
+    v.verify(&t).await.unwrap();
+    // A typ JWT without sid is not a session token.
+    let t = issuer.session_token("user_1").without("sid").sign();
+    assert_eq!(reason(&v, &t).await, "token-type-mismatch");
+}
+
+#[tokio::test]
+async fn header_and_signature_failures() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").signed_by_wrong_key().sign()).await,
+        "token-invalid-signature"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").alg_none().sign()).await,
+        "token-invalid-algorithm"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").hs256_with_public_key().sign()).await,
+        "token-invalid-algorithm"
+    );
+    for alg in ["ES256", "PS256", "HS512", "EdDSA"] {
+        // Header claims another alg; the signature is RS256 but must not even be tried.
+        let t = issuer.oauth_token("u").sign();
+        let forged = reheader(&t, alg);
+        assert_eq!(
+            reason(&v, &forged).await,
+            "token-invalid-algorithm",
+            "{alg}"
+        );
+    }
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .oauth_token("u")
+                .without_header("alg")
+                .sign_unchecked()
+        )
+        .await,
+        "token-invalid-algorithm"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").typ("id_token").sign()).await,
+        "token-invalid"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").without_header("typ").sign()).await,
+        "token-invalid"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").kid("ins_unknown").sign()).await,
+        "jwk-kid-mismatch"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").oversized().sign()).await,
+        "token-too-large"
+    );
+}
+
+/// Replaces the `alg` of a signed token's header, keeping the signature.
+fn reheader(token: &str, alg: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let header = parts.next().unwrap();
+    let rest: Vec<&str> = parts.collect();
+    let mut json: serde_json::Value = serde_json::from_slice(&b64.decode(header).unwrap()).unwrap();
+    json["alg"] = serde_json::json!(alg);
+    format!(
+        "{}.{}",
+        b64.encode(serde_json::to_vec(&json).unwrap()),
+        rest.join(".")
+    )
+}
+
+trait SignUnchecked {
+    fn sign_unchecked(self) -> String;
+}
+
+impl SignUnchecked for mcp_clerk::testing::TokenBuilder<'_> {
+    /// Signs as RS256, then removes `alg` from the header.
+    fn sign_unchecked(self) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let t = self.sign_with_header_alg();
+        let mut parts = t.split('.');
+        let header = parts.next().unwrap();
+        let rest: Vec<&str> = parts.collect();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&b64.decode(header).unwrap()).unwrap();
+        json.as_object_mut().unwrap().remove("alg");
+        format!(
+            "{}.{}",
+            b64.encode(serde_json::to_vec(&json).unwrap()),
+            rest.join(".")
+        )
+    }
+}
+
+trait SignWithAlg {
+    fn sign_with_header_alg(self) -> String;
+}
+
+impl SignWithAlg for mcp_clerk::testing::TokenBuilder<'_> {
+    fn sign_with_header_alg(self) -> String {
+        self.alg("RS256").sign()
+    }
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_token_invalid() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    for t in [
+        "",
+        "abc",
+        "a.b",
+        "a.b.c.d",
+        "!!.!!.!!",
+        "bm90anNvbg.e30.c2ln",
+        "W10.e30.c2ln",
+        "eyJhbGciOiJSUzI1NiJ9..sig",
+    ] {
+        assert_eq!(reason(&v, t).await, "token-invalid", "{t:?}");
+    }
+    // A valid signature over claims of the wrong shape.
+    let t = issuer.oauth_token("u").claim("exp", "tomorrow").sign();
+    assert_eq!(reason(&v, &t).await, "token-invalid");
+    let t = issuer.oauth_token("u").without("sub").sign();
+    assert_eq!(reason(&v, &t).await, "token-invalid");
+    let t = issuer.oauth_token("u").without("exp").sign();
+    assert_eq!(reason(&v, &t).await, "token-invalid");
+}
+
+#[tokio::test]
+async fn opaque_tokens_need_the_backend_api() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    for t in ["oat_0123456789abcdef0123456789abcdef", "mt_abc", "ak_abc"] {
+        assert_eq!(reason(&v, t).await, "token-requires-backend-api", "{t}");
+    }
+    assert_eq!(
+        issuer.jwks_fetches(),
+        0,
+        "opaque tokens never touch the JWKS"
+    );
+}
+
+#[tokio::test]
+async fn issuer_must_match_exactly() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    let wrong = [
+        "https://evil.clerk.accounts.dev",
+        &format!("{}/", issuer.issuer()),
+        &issuer.issuer().replace("127.0.0.1", "localhost"),
+    ];
+    for iss in wrong {
+        let t = issuer.oauth_token("u").issuer_url(iss).sign();
+        assert_eq!(reason(&v, &t).await, "token-invalid-issuer", "{iss}");
+    }
+}
+
+#[tokio::test]
+async fn time_claims_follow_clerk_semantics() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").expired().sign()).await,
+        "token-expired"
+    );
+    assert!(
+        v.verify(&issuer.oauth_token("u").expired().sign())
+            .await
+            .unwrap_err()
+            .is_expired()
+    );
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .oauth_token("u")
+                .not_before_in(Duration::from_secs(60))
+                .sign()
+        )
+        .await,
+        "token-not-active-yet"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").issued_in_future().sign()).await,
+        "token-iat-in-the-future"
+    );
+    // Within the 5 s skew: nbf 3 s ahead is fine, exp 3 s ago is fine.
+    v.verify(
+        &issuer
+            .oauth_token("u")
+            .not_before_in(Duration::from_secs(3))
+            .sign(),
+    )
+    .await
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    v.verify(
+        &issuer
+            .oauth_token("u")
+            .exp(now - 3)
+            .claim("iat", now - 60)
+            .sign(),
+    )
+    .await
+    .unwrap();
+    // exp <= now - skew is expired: 6 s ago with a 5 s skew.
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .oauth_token("u")
+                .exp(now - 6)
+                .claim("iat", now - 60)
+                .sign()
+        )
+        .await,
+        "token-expired"
+    );
+    // With zero skew, exp 3 s ago is expired.
+    let strict = verifier(
+        &issuer
+            .config_builder()
+            .clock_skew(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        reason(
+            &strict,
+            &issuer
+                .oauth_token("u")
+                .exp(now - 3)
+                .claim("iat", now - 60)
+                .sign()
+        )
+        .await,
+        "token-expired"
+    );
+}
+
+#[tokio::test]
+async fn audience_policy() {
+    let issuer = TestIssuer::start().await;
+    let resource = "http://127.0.0.1:9/mcp";
+    let v = verifier(
+        &issuer
+            .config_builder()
+            .resource_url(resource)
+            .build()
+            .unwrap(),
+    );
+    // No aud: accepted as issuer-bound.
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    // aud naming the resource, as a string or in an array.
+    v.verify(&issuer.oauth_token("u").audience(resource).sign())
+        .await
+        .unwrap();
+    v.verify(
+        &issuer
+            .oauth_token("u")
+            .audiences(&["other", resource])
+            .sign(),
+    )
+    .await
+    .unwrap();
+    // aud naming something else, or nothing.
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .oauth_token("u")
+                .audience("https://other.example/mcp")
+                .sign()
+        )
+        .await,
+        "token-invalid-audience"
+    );
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .oauth_token("u")
+                .audience(&format!("{resource}/"))
+                .sign()
+        )
+        .await,
+        "token-invalid-audience"
+    );
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").audiences(&[]).sign()).await,
+        "token-invalid-audience"
+    );
+    // Without a resource URL or audiences, a token carrying aud is refused (fail closed).
+    let bare = verifier(&issuer.config());
+    assert_eq!(
+        reason(&bare, &issuer.oauth_token("u").audience(resource).sign()).await,
+        "token-invalid-audience"
+    );
+    // Explicit extra audiences.
+    let extra = verifier(
+        &issuer
+            .config_builder()
+            .audiences(["mch_peer"])
+            .build()
+            .unwrap(),
+    );
+    extra
+        .verify(&issuer.oauth_token("u").audiences(&["mch_peer"]).sign())
+        .await
+        .unwrap();
+    // require_audience refuses tokens without aud.
+    let strict = verifier(
+        &issuer
+            .config_builder()
+            .resource_url(resource)
+            .require_audience(true)
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        reason(&strict, &issuer.oauth_token("u").sign()).await,
+        "token-invalid-audience"
+    );
+    strict
+        .verify(&issuer.oauth_token("u").audience(resource).sign())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn session_azp_and_status() {
+    let issuer = TestIssuer::start().await;
+    let config = issuer
+        .config_builder()
+        .accept([TokenKind::Session])
+        .authorized_parties(["https://app.example.com"])
+        .build()
+        .unwrap();
+    let v = verifier(&config);
+    v.verify(
+        &issuer
+            .session_token("u")
+            .azp("https://app.example.com")
+            .sign(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        reason(
+            &v,
+            &issuer.session_token("u").azp("https://evil.example").sign()
+        )
+        .await,
+        "token-invalid-authorized-parties"
+    );
+    assert_eq!(
+        reason(&v, &issuer.session_token("u").without("azp").sign()).await,
+        "token-invalid-authorized-parties"
+    );
+    assert_eq!(
+        reason(
+            &v,
+            &issuer
+                .session_token("u")
+                .azp("https://app.example.com")
+                .pending()
+                .sign()
+        )
+        .await,
+        "session-token-pending"
+    );
+    // Without authorized parties configured, any azp (or none) passes.
+    let open = verifier(
+        &issuer
+            .config_builder()
+            .accept([TokenKind::Session])
+            .build()
+            .unwrap(),
+    );
+    open.verify(&issuer.session_token("u").without("azp").sign())
+        .await
+        .unwrap();
+    // Pending sessions can be allowed explicitly.
+    let lenient = verifier(
+        &issuer
+            .config_builder()
+            .accept([TokenKind::Session])
+            .accept_pending_sessions(true)
+            .build()
+            .unwrap(),
+    );
+    lenient
+        .verify(&issuer.session_token("u").pending().sign())
+        .await
+        .unwrap();
+    // azp is not checked on OAuth tokens.
+    let mixed = verifier(
+        &issuer
+            .config_builder()
+            .authorized_parties(["https://app.example.com"])
+            .build()
+            .unwrap(),
+    );
+    mixed.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+}
+
+#[tokio::test]
+async fn pem_key_verifies_without_network_and_ignores_kid() {
+    let issuer = TestIssuer::start().await;
+    let config = issuer
+        .config_builder()
+        .jwt_key(issuer.public_pem())
+        .build()
+        .unwrap();
+    let v = verifier(&config);
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    // kid is not compared with a PEM key (like Clerk's SDK); the signature still is.
+    let other_kid = issuer
+        .oauth_token("u")
+        .header("kid", "local-anything")
+        .sign();
+    v.verify(&other_kid).await.unwrap();
+    assert_eq!(
+        reason(&v, &issuer.oauth_token("u").signed_by_wrong_key().sign()).await,
+        "token-invalid-signature"
+    );
+    assert_eq!(issuer.jwks_fetches(), 0);
+    assert_eq!(v.refresh_keys().await, Ok(1));
+}
