@@ -18,18 +18,26 @@ pub mod tool;
 mod keys;
 
 // --- verifier (config, jwks, token, testing) ---
-pub mod config;
-mod jwks;
-pub mod token;
-pub use config::{ClerkConfig, ConfigError};
-pub use token::{TokenError, Verifier, bearer_token};
-#[cfg(feature = "testing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
 
 // --- resource server (http, server, extract) ---
 
 // --- macros (tool output, ToolError, __private) ---
+pub mod error;
+pub mod prelude;
+
+pub use error::{ToolError, ToolErrorKind};
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use mcp_clerk_macros::{tool, tools};
+/// Structured tool output: `Json<T>` puts `T` in `structuredContent` and its
+/// schema in the tool's `outputSchema`.
+pub use rmcp::Json;
+/// serde, re-exported for `#[serde(crate = "mcp_clerk::serde")]`.
+#[doc(no_inline)]
+pub use serde;
+/// schemars, re-exported for `#[schemars(crate = "mcp_clerk::schemars")]`.
+#[doc(no_inline)]
+pub use schemars;
 
 // --- dev emulator ---
 #[cfg(feature = "dev")]
@@ -46,4 +54,123 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use serde_json;
+
+    pub use crate::policy::{Requirement, ToolPolicy};
+    pub use crate::tool::args::{Arg, Arguments, InputSchema, StructArgs};
+    pub use crate::tool::inject::FromToolCall;
+    pub use crate::tool::output::IntoToolOutput;
+    pub use crate::tool::{ToolCall, ToolDef};
+
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use rmcp::ErrorData;
+    use rmcp::model::{CallToolResponse, JsonObject, Tool, ToolAnnotations};
+
+    /// Implemented by `#[tool]` for the hidden type named like the function;
+    /// `tools![f]` calls `<f as ToolFactory>::tool_def()`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a tool",
+        label = "not a `#[tool]` function",
+        note = "`tools![...]` takes the names of functions annotated with `#[tool]`"
+    )]
+    pub trait ToolFactory {
+        /// The tool's runtime form.
+        fn tool_def() -> ToolDef;
+    }
+
+    /// `tools![a, b]` expands to `tool_list([..])`.
+    pub fn tool_list<const N: usize>(tools: [ToolDef; N]) -> Vec<ToolDef> {
+        tools.into()
+    }
+
+    /// The descriptor clients see in `tools/list`.
+    pub fn descriptor(
+        name: &'static str,
+        title: Option<&'static str>,
+        description: Option<&'static str>,
+        input_schema: Arc<JsonObject>,
+        output_schema: Option<Arc<JsonObject>>,
+        annotations: Option<ToolAnnotations>,
+    ) -> Tool {
+        let mut tool = Tool::new_with_raw(name, description.map(Cow::Borrowed), input_schema);
+        if let Some(title) = title {
+            tool = tool.with_title(title);
+        }
+        if let Some(schema) = output_schema {
+            tool = tool.with_raw_output_schema(schema);
+        }
+        if let Some(annotations) = annotations {
+            tool = tool.with_annotations(annotations);
+        }
+        tool
+    }
+
+    /// How a tool's return type becomes a response; built once, so a return
+    /// type that is not [`IntoToolOutput`] yields one compile error.
+    pub struct Output<R> {
+        convert: fn(R) -> Result<CallToolResponse, ErrorData>,
+        schema: fn() -> Option<Arc<JsonObject>>,
+    }
+
+    impl<R> Clone for Output<R> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<R> Copy for Output<R> {}
+
+    impl<R> Output<R> {
+        /// The conversion of `R`.
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Self
+        where
+            R: IntoToolOutput,
+        {
+            Self {
+                convert: R::into_tool_output,
+                schema: R::output_schema,
+            }
+        }
+
+        /// Converts a return value.
+        pub fn convert(&self, value: R) -> Result<CallToolResponse, ErrorData> {
+            (self.convert)(value)
+        }
+
+        /// The output schema `R` implies.
+        pub fn schema(&self) -> Option<Arc<JsonObject>> {
+            (self.schema)()
+        }
+    }
+
+    /// The JSON form of an argument's default value, for the schema. Call as
+    /// `(&DefaultValue(&value)).json()` with [`SerializeDefault`] and
+    /// [`OpaqueDefault`] in scope: serializable values give `Some`.
+    pub struct DefaultValue<'a, T>(pub &'a T);
+
+    /// See [`DefaultValue`].
+    pub trait SerializeDefault {
+        /// The value as JSON.
+        fn json(&self) -> Option<serde_json::Value>;
+    }
+
+    impl<T: serde::Serialize> SerializeDefault for DefaultValue<'_, T> {
+        fn json(&self) -> Option<serde_json::Value> {
+            serde_json::to_value(self.0).ok()
+        }
+    }
+
+    /// See [`DefaultValue`].
+    pub trait OpaqueDefault {
+        /// `None`: the value is not serializable.
+        fn json(&self) -> Option<serde_json::Value>;
+    }
+
+    impl<T> OpaqueDefault for &DefaultValue<'_, T> {
+        fn json(&self) -> Option<serde_json::Value> {
+            None
+        }
+    }
 }

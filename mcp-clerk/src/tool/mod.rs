@@ -25,6 +25,10 @@
 //! assert_eq!(tool.name(), "whoami");
 //! ```
 
+pub mod args;
+pub mod inject;
+pub mod output;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

@@ -1,0 +1,412 @@
+//! The function's parameters: injected, plain (schema properties) or one `#[args]` struct.
+
+use proc_macro2::Span;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, FnArg, GenericArgument, LitStr, Meta, Pat, PathArguments, Token, Type};
+
+use crate::attr::{Level, ToolAttr};
+use crate::errors::{Errors, closest};
+
+/// What an injected argument is, for the policy checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Injected {
+    User,
+    OptUser,
+    Org,
+    OptOrg,
+    Other,
+}
+
+/// How a parameter gets its value.
+pub(crate) enum Kind {
+    /// Read from the call (`FromToolCall`).
+    Inject,
+    /// One property of the input schema.
+    Plain {
+        json_name: String,
+        description: Option<LitStr>,
+        default: Option<Default>,
+    },
+    /// All the arguments, as one struct.
+    Struct,
+}
+
+/// `#[arg(default)]` or `#[arg(default = expr)]`.
+pub(crate) enum Default {
+    Trait(Span),
+    Expr(Expr),
+}
+
+pub(crate) struct Param {
+    pub(crate) ty: Type,
+    pub(crate) kind: Kind,
+}
+
+const ARG_KEYS: &[&str] = &["description", "default", "rename"];
+
+/// Reads every parameter, strips the helper attributes from `inputs`, and
+/// records every problem.
+pub(crate) fn analyze(
+    inputs: &mut Punctuated<FnArg, Token![,]>,
+    attr: &ToolAttr,
+    errors: &mut Errors,
+) -> Vec<Param> {
+    let mut params = Vec::new();
+    let mut struct_span: Option<Span> = None;
+    let mut plain_span: Option<Span> = None;
+    for input in inputs.iter_mut() {
+        let typed = match input {
+            FnArg::Receiver(r) => {
+                errors.push(
+                    r.span(),
+                    "`#[tool]` does not support methods (`self` receivers)",
+                    Some("write a free function; keep shared state in a `static` (e.g. `std::sync::OnceLock`) or read it through an injected argument"),
+                );
+                continue;
+            }
+            FnArg::Typed(t) => t,
+        };
+        let helpers = take_helpers(&mut typed.attrs, errors);
+        let ty = (*typed.ty).clone();
+        let kind = if helpers.inject {
+            Kind::Inject
+        } else if helpers.args {
+            Kind::Struct
+        } else if helpers.arg.is_none() && injected(&ty).is_some() {
+            Kind::Inject
+        } else {
+            let arg = helpers.arg.unwrap_or_default();
+            let json_name = match (&arg.rename, &*typed.pat) {
+                (Some(rename), _) => rename.value(),
+                (None, Pat::Ident(pi)) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    pi.ident.to_string().trim_start_matches("r#").to_owned()
+                }
+                (None, pat) => {
+                    errors.push(
+                        pat.span(),
+                        "a tool argument must be a plain name (it becomes the JSON property)",
+                        Some("bind it to a name, or add `#[arg(rename = \"name\")]`, or take a struct with `#[args]`"),
+                    );
+                    String::new()
+                }
+            };
+            Kind::Plain {
+                json_name,
+                description: arg.description,
+                default: arg.default,
+            }
+        };
+        match &kind {
+            Kind::Inject => check_injected(&ty, attr, errors),
+            Kind::Struct => {
+                if struct_span.is_some() {
+                    errors.push(
+                        typed.span(),
+                        "only one `#[args]` argument is allowed",
+                        Some("put every field in one struct"),
+                    );
+                } else if plain_span.is_some() {
+                    errors.push(
+                        typed.span(),
+                        "`#[args]` cannot be combined with plain arguments",
+                        Some("move the plain arguments into the `#[args]` struct"),
+                    );
+                }
+                struct_span.get_or_insert(typed.span());
+                check_owned(&ty, errors);
+            }
+            Kind::Plain { json_name, .. } => {
+                if struct_span.is_some() {
+                    errors.push(
+                        typed.span(),
+                        "plain arguments cannot be combined with an `#[args]` struct",
+                        Some("move this argument into the `#[args]` struct"),
+                    );
+                }
+                if let Some(prev) = params.iter().find_map(|p: &Param| match &p.kind {
+                    Kind::Plain { json_name: n, .. } if n == json_name && !n.is_empty() => Some(n),
+                    _ => None,
+                }) {
+                    errors.push(
+                        typed.pat.span(),
+                        format_args!("two arguments are named `{prev}`"),
+                        Some("rename one with `#[arg(rename = \"...\")]`"),
+                    );
+                }
+                plain_span.get_or_insert(typed.span());
+                check_owned(&ty, errors);
+            }
+        }
+        params.push(Param { ty, kind });
+    }
+    params
+}
+
+#[derive(Default)]
+struct ArgAttr {
+    description: Option<LitStr>,
+    default: Option<Default>,
+    rename: Option<LitStr>,
+}
+
+#[derive(Default)]
+struct Helpers {
+    arg: Option<ArgAttr>,
+    args: bool,
+    inject: bool,
+}
+
+/// Removes `#[arg(..)]`, `#[args]` and `#[inject]` from a parameter.
+fn take_helpers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Helpers {
+    let mut helpers = Helpers::default();
+    let mut count = 0;
+    attrs.retain(|a| {
+        let Some(name) = a.path().get_ident().map(ToString::to_string) else {
+            return true;
+        };
+        match name.as_str() {
+            "arg" => {
+                count += 1;
+                helpers.arg = Some(parse_arg(a, errors));
+            }
+            "args" | "inject" => {
+                count += 1;
+                if !matches!(a.meta, Meta::Path(_)) {
+                    errors.push(
+                        a.meta.span(),
+                        format_args!("`#[{name}]` takes no arguments"),
+                        None,
+                    );
+                }
+                if name == "args" {
+                    helpers.args = true;
+                } else {
+                    helpers.inject = true;
+                }
+            }
+            _ => return true,
+        }
+        if count == 2 {
+            errors.push(
+                a.span(),
+                "use only one of `#[arg]`, `#[args]` and `#[inject]` on an argument",
+                None,
+            );
+        }
+        false
+    });
+    helpers
+}
+
+fn parse_arg(attr: &Attribute, errors: &mut Errors) -> ArgAttr {
+    let mut out = ArgAttr::default();
+    let list = match &attr.meta {
+        Meta::Path(_) => return out,
+        Meta::List(list) => list,
+        Meta::NameValue(nv) => {
+            errors.push(
+                nv.span(),
+                "write `#[arg(description = \"...\", default = ...)]`",
+                None,
+            );
+            return out;
+        }
+    };
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push_syn(e);
+            return out;
+        }
+    };
+    let mut seen = Vec::new();
+    for meta in metas {
+        let key = meta
+            .path()
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let span = meta.path().span();
+        if !ARG_KEYS.contains(&key.as_str()) {
+            let hint = closest(&key, ARG_KEYS).map(|k| format!("did you mean `{k}`?"));
+            errors.push(
+                span,
+                format_args!("unknown `#[arg]` key `{key}`"),
+                Some(
+                    hint.as_deref()
+                        .unwrap_or("supported keys: `description`, `default`, `rename`"),
+                ),
+            );
+            continue;
+        }
+        if seen.contains(&key) {
+            errors.push(
+                span,
+                format_args!("duplicate `#[arg]` key `{key}`"),
+                Some("give each key once"),
+            );
+            continue;
+        }
+        seen.push(key.clone());
+        match (key.as_str(), meta) {
+            ("default", Meta::Path(p)) => out.default = Some(Default::Trait(p.span())),
+            ("default", Meta::NameValue(nv)) => out.default = Some(Default::Expr(nv.value)),
+            ("description" | "rename", Meta::NameValue(nv)) => match nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => {
+                    if key == "rename" {
+                        out.rename = Some(s);
+                    } else {
+                        out.description = Some(s);
+                    }
+                }
+                other => errors.push(
+                    other.span(),
+                    format_args!("`{key}` must be a string literal"),
+                    Some(&format!("write `{key} = \"...\"`")),
+                ),
+            },
+            (_, meta) => errors.push(
+                meta.span(),
+                format_args!("invalid `#[arg]` key `{key}`"),
+                Some("write `#[arg(description = \"...\", default = <expr>, rename = \"...\")]`"),
+            ),
+        }
+    }
+    out
+}
+
+/// The last path segment of a type, with its generic arguments.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        Type::Group(g) => last_segment(&g.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        _ => None,
+    }
+}
+
+/// `Option<T>`'s `T`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let seg = last_segment(ty)?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+/// Whether (and as what) a type is injected, judged by its name.
+pub(crate) fn injected(ty: &Type) -> Option<Injected> {
+    if let Some(inner) = option_inner(ty) {
+        let name = last_segment(inner)?.ident.to_string();
+        return match name.as_str() {
+            "ClerkUser" | "Identity" => Some(Injected::OptUser),
+            "ClerkOrg" => Some(Injected::OptOrg),
+            _ => None,
+        };
+    }
+    let name = last_segment(ty)?.ident.to_string();
+    match name.as_str() {
+        "ClerkUser" | "Identity" => Some(Injected::User),
+        "ClerkOrg" => Some(Injected::Org),
+        "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" => {
+            Some(Injected::Other)
+        }
+        _ => None,
+    }
+}
+
+fn type_name(ty: &Type) -> String {
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("< ", "<")
+}
+
+/// The policy rules for `ClerkUser`, `ClerkOrg` and their `Option`s.
+fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
+    let Some(kind) = injected(ty) else {
+        return;
+    };
+    let auth = attr.effective_auth();
+    let org = attr.effective_org();
+    let name = type_name(ty);
+    let span = ty.span();
+    match kind {
+        Injected::User if auth != Level::Required => errors.push(
+            span,
+            format_args!(
+                "`{name}` needs `auth = required`, but this tool has `auth = {}`",
+                auth.as_str()
+            ),
+            Some(if auth == Level::Optional {
+                "take `Option<..>` for an optional caller, or set `auth = required`"
+            } else {
+                "add `auth = required` to `#[tool(...)]`"
+            }),
+        ),
+        Injected::OptUser if auth == Level::Required => errors.push(
+            span,
+            format_args!("`{name}` is always `Some` in a tool with `auth = required`"),
+            Some("take the value without `Option`, or set `auth = optional`"),
+        ),
+        Injected::OptUser if auth == Level::None => errors.push(
+            span,
+            format_args!("`{name}` is always `None` in a public tool (`auth = none`)"),
+            Some("add `auth = optional` to `#[tool(...)]`"),
+        ),
+        Injected::Org if org != Level::Required => errors.push(
+            span,
+            format_args!(
+                "`{name}` needs `org = required`, but this tool has `org = {}`",
+                org.as_str()
+            ),
+            Some(if org == Level::Optional {
+                "take `Option<ClerkOrg>` for an optional organization, or set `org = required`"
+            } else {
+                "add `org = required` to `#[tool(...)]`"
+            }),
+        ),
+        Injected::OptOrg if org != Level::Optional => errors.push(
+            span,
+            format_args!(
+                "`{name}` needs `org = optional`, but this tool has `org = {}`",
+                org.as_str()
+            ),
+            Some(if org == Level::Required {
+                "take `ClerkOrg` (it is always present with `org = required`), or set `org = optional`"
+            } else {
+                "add `org = optional` to `#[tool(...)]`"
+            }),
+        ),
+        _ => {}
+    }
+}
+
+/// Plain and `#[args]` arguments are read from JSON: they must own their data.
+fn check_owned(ty: &Type, errors: &mut Errors) {
+    match ty {
+        Type::Reference(r) => errors.push(
+            r.span(),
+            "tool arguments must be owned types",
+            Some("arguments are read from the client's JSON: take `String` instead of `&str`, `Vec<T>` instead of `&[T]`"),
+        ),
+        Type::ImplTrait(t) => errors.push(
+            t.span(),
+            "`impl Trait` cannot be a tool argument",
+            Some("name a concrete type that implements `Deserialize` and `JsonSchema`"),
+        ),
+        _ => {}
+    }
+}

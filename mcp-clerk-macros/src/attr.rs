@@ -1,0 +1,391 @@
+//! `#[tool(...)]` keys.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, LitStr, Meta, Token};
+
+use crate::errors::{Errors, closest};
+
+/// `required`, `optional` or `none`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum Level {
+    #[default]
+    None,
+    Optional,
+    Required,
+}
+
+impl Level {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Optional => "optional",
+            Level::Required => "required",
+        }
+    }
+}
+
+/// The tool annotations (`annotations(read_only, ...)`).
+#[derive(Default)]
+pub(crate) struct Annotations {
+    pub(crate) read_only: Option<bool>,
+    pub(crate) destructive: Option<bool>,
+    pub(crate) idempotent: Option<bool>,
+    pub(crate) open_world: Option<bool>,
+    pub(crate) present: bool,
+}
+
+/// Everything `#[tool(...)]` said.
+#[derive(Default)]
+pub(crate) struct ToolAttr {
+    pub(crate) auth: Option<(Level, Span)>,
+    pub(crate) org: Option<(Level, Span)>,
+    pub(crate) scopes: Vec<LitStr>,
+    pub(crate) permissions: Vec<LitStr>,
+    pub(crate) roles: Vec<LitStr>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) title: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) annotations: Annotations,
+}
+
+const KEYS: &[&str] = &[
+    "auth",
+    "org",
+    "scope",
+    "scopes",
+    "permission",
+    "permissions",
+    "role",
+    "roles",
+    "name",
+    "title",
+    "description",
+    "annotations",
+];
+
+const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `name`, `title`, `description`, `annotations(..)`";
+
+const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
+
+impl ToolAttr {
+    /// The effective organization requirement: permissions and roles need one.
+    pub(crate) fn effective_org(&self) -> Level {
+        if !self.permissions.is_empty() || !self.roles.is_empty() {
+            Level::Required
+        } else {
+            self.org.map_or(Level::None, |(l, _)| l)
+        }
+    }
+
+    /// The effective auth requirement (mirrors `ToolPolicy::effective_auth`).
+    pub(crate) fn effective_auth(&self) -> Level {
+        let auth = self.auth.map_or(Level::None, |(l, _)| l);
+        match (auth, self.effective_org()) {
+            (Level::Required, _) | (_, Level::Required) => Level::Required,
+            (Level::Optional, _) | (_, Level::Optional) => Level::Optional,
+            _ if !self.scopes.is_empty() => Level::Required,
+            _ => Level::None,
+        }
+    }
+
+    /// Parses the attribute's arguments, recording every problem in `errors`.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut attr = ToolAttr::default();
+        let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+            Ok(metas) => metas,
+            Err(e) => {
+                errors.push_syn(e);
+                return attr;
+            }
+        };
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for meta in metas {
+            let Some(key) = meta.path().get_ident().map(ToString::to_string) else {
+                errors.push(
+                    meta.path().span(),
+                    "expected a key such as `auth`",
+                    Some(KEYS_HELP),
+                );
+                continue;
+            };
+            let key_span = meta.path().span();
+            if !KEYS.contains(&key.as_str()) {
+                let help = closest(&key, KEYS).map(|k| format!("did you mean `{k}`?"));
+                errors.push(
+                    key_span,
+                    format_args!("unknown key `{key}`"),
+                    Some(help.as_deref().unwrap_or(KEYS_HELP)),
+                );
+                continue;
+            }
+            if seen.insert(key.clone(), key_span).is_some() {
+                errors.push(
+                    key_span,
+                    format_args!("duplicate key `{key}`"),
+                    Some("give each key once; list several values as `scopes(\"a\", \"b\")`"),
+                );
+                continue;
+            }
+            attr.apply(&key, meta, errors);
+        }
+        attr.check_consistency(errors);
+        attr
+    }
+
+    fn apply(&mut self, key: &str, meta: Meta, errors: &mut Errors) {
+        match key {
+            "auth" => self.auth = level(key, &meta, errors),
+            "org" => self.org = level(key, &meta, errors),
+            "scope" => self.scopes.extend(string(key, &meta, errors)),
+            "scopes" => self.scopes.extend(strings(key, &meta, errors)),
+            "permission" => self.permissions.extend(string(key, &meta, errors)),
+            "permissions" => self.permissions.extend(strings(key, &meta, errors)),
+            "role" => self.roles.extend(string(key, &meta, errors)),
+            "roles" => self.roles.extend(strings(key, &meta, errors)),
+            "name" => self.name = string(key, &meta, errors),
+            "title" => self.title = string(key, &meta, errors),
+            "description" => self.description = string(key, &meta, errors),
+            "annotations" => self.annotations = annotations(&meta, errors),
+            _ => {}
+        }
+        if matches!(key, "scope" | "scopes") {
+            for s in &self.scopes {
+                let v = s.value();
+                if v.is_empty()
+                    || v.chars()
+                        .any(|c| c.is_whitespace() || c == '"' || c == '\\')
+                {
+                    errors.push(
+                        s.span(),
+                        format_args!("invalid scope {:?}", v),
+                        Some("a scope is one non-empty word without spaces or quotes; list several as `scopes(\"a\", \"b\")`"),
+                    );
+                }
+            }
+        }
+        if matches!(key, "permission" | "permissions") {
+            for p in &self.permissions {
+                let v = p.value();
+                let parts: Vec<&str> = v.split(':').collect();
+                if parts.len() != 3 || parts[0] != "org" || parts.iter().any(|p| p.is_empty()) {
+                    errors.push(
+                        p.span(),
+                        format_args!("invalid permission {:?}", v),
+                        Some("Clerk permissions look like `org:<feature>:<permission>`, for example `org:projects:create`"),
+                    );
+                }
+            }
+        }
+        if matches!(key, "role" | "roles") {
+            for r in &self.roles {
+                let v = r.value();
+                if v.is_empty() || v.chars().any(char::is_whitespace) {
+                    errors.push(
+                        r.span(),
+                        format_args!("invalid role {:?}", v),
+                        Some("a role is a key such as `admin` or `org:admin`"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// An explicit `auth` weaker than what `org`, scopes, permissions or roles imply.
+    fn check_consistency(&self, errors: &mut Errors) {
+        let Some((auth, span)) = self.auth else {
+            return;
+        };
+        let org = self.effective_org();
+        let implied = if org != Level::None {
+            org
+        } else if !self.scopes.is_empty() {
+            Level::Required
+        } else {
+            Level::None
+        };
+        let stronger = matches!(
+            (auth, implied),
+            (Level::None, Level::Optional | Level::Required) | (Level::Optional, Level::Required)
+        );
+        if stronger {
+            let why = if !self.permissions.is_empty() || !self.roles.is_empty() {
+                "permissions and roles need a signed-in caller in an organization".to_owned()
+            } else if org != Level::None {
+                format!("`org = {}` implies `auth = {}`", org.as_str(), org.as_str())
+            } else {
+                "scopes need a signed-in caller".to_owned()
+            };
+            errors.push(
+                span,
+                format_args!(
+                    "`auth = {}` conflicts with the other keys: {why}",
+                    auth.as_str()
+                ),
+                Some("remove the `auth` key (the other keys imply it)"),
+            );
+        }
+    }
+}
+
+fn level(key: &str, meta: &Meta, errors: &mut Errors) -> Option<(Level, Span)> {
+    let help = format!("write `{key} = required`, `{key} = optional` or `{key} = none`");
+    let Meta::NameValue(nv) = meta else {
+        errors.push(
+            meta.span(),
+            format_args!("`{key}` needs a value"),
+            Some(&help),
+        );
+        return None;
+    };
+    let word = match &nv.value {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(ToString::to_string),
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let level = match word.as_deref() {
+        Some("required") => Level::Required,
+        Some("optional") => Level::Optional,
+        Some("none") => Level::None,
+        _ => {
+            errors.push(
+                nv.value.span(),
+                format_args!("invalid value for `{key}`"),
+                Some(&help),
+            );
+            return None;
+        }
+    };
+    Some((level, nv.value.span()))
+}
+
+fn string(key: &str, meta: &Meta, errors: &mut Errors) -> Option<LitStr> {
+    let help = format!("write `{key} = \"...\"`");
+    if let Meta::NameValue(nv) = meta {
+        if let Expr::Lit(l) = &nv.value {
+            if let Lit::Str(s) = &l.lit {
+                return Some(s.clone());
+            }
+        }
+        errors.push(
+            nv.value.span(),
+            format_args!("`{key}` must be a string literal"),
+            Some(&help),
+        );
+    } else {
+        errors.push(
+            meta.span(),
+            format_args!("`{key}` needs a value"),
+            Some(&help),
+        );
+    }
+    None
+}
+
+fn strings(key: &str, meta: &Meta, errors: &mut Errors) -> Vec<LitStr> {
+    let help = format!("write `{key}(\"a\", \"b\")`");
+    let Meta::List(list) = meta else {
+        errors.push(
+            meta.span(),
+            format_args!("`{key}` takes a list of string literals"),
+            Some(&help),
+        );
+        return Vec::new();
+    };
+    match list.parse_args_with(Punctuated::<LitStr, Token![,]>::parse_terminated) {
+        Ok(items) => items.into_iter().collect(),
+        Err(e) => {
+            errors.push(
+                e.span(),
+                format_args!("`{key}` takes a list of string literals"),
+                Some(&help),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn annotations(meta: &Meta, errors: &mut Errors) -> Annotations {
+    let help =
+        "write `annotations(read_only, idempotent, destructive = false, open_world = false)`";
+    let mut out = Annotations {
+        present: true,
+        ..Annotations::default()
+    };
+    let Meta::List(list) = meta else {
+        errors.push(meta.span(), "`annotations` takes a list", Some(help));
+        return out;
+    };
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+        Ok(metas) => metas,
+        Err(e) => {
+            errors.push(e.span(), "invalid `annotations`", Some(help));
+            return out;
+        }
+    };
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    for meta in metas {
+        let name = meta
+            .path()
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let span = meta.path().span();
+        let slot = match name.as_str() {
+            "read_only" => &mut out.read_only,
+            "destructive" => &mut out.destructive,
+            "idempotent" => &mut out.idempotent,
+            "open_world" => &mut out.open_world,
+            _ => {
+                let hint = closest(&name, ANNOTATIONS).map(|k| format!("did you mean `{k}`?"));
+                errors.push(
+                    span,
+                    format_args!("unknown annotation `{name}`"),
+                    Some(hint.as_deref().unwrap_or(
+                        "supported annotations: `read_only`, `destructive`, `idempotent`, `open_world`",
+                    )),
+                );
+                continue;
+            }
+        };
+        if seen.insert(name.clone(), ()).is_some() {
+            errors.push(
+                span,
+                format_args!("duplicate annotation `{name}`"),
+                Some("give each annotation once"),
+            );
+            continue;
+        }
+        match &meta {
+            Meta::Path(_) => *slot = Some(true),
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(l) => match &l.lit {
+                    Lit::Bool(b) => *slot = Some(b.value),
+                    _ => errors.push(
+                        nv.value.span(),
+                        format_args!("`{name}` must be `true` or `false`"),
+                        Some(help),
+                    ),
+                },
+                _ => errors.push(
+                    nv.value.span(),
+                    format_args!("`{name}` must be `true` or `false`"),
+                    Some(help),
+                ),
+            },
+            Meta::List(_) => errors.push(
+                meta.span(),
+                format_args!("`{name}` must be `true` or `false`"),
+                Some(help),
+            ),
+        }
+    }
+    out
+}

@@ -1,0 +1,28 @@
+//! `tools![a, b, path::c]` → `Vec<ToolDef>`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Path, Token};
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let paths = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(input) {
+        Ok(paths) => paths,
+        Err(e) => {
+            let message = format!(
+                "{e}\n\n= help: `tools![...]` takes the names of `#[tool]` functions: `tools![whoami, projects::create]`"
+            );
+            return syn::Error::new(e.span(), message).to_compile_error();
+        }
+    };
+    let defs = paths.iter().map(|p| {
+        quote_spanned! {p.span()=>
+            <#p as ::mcp_clerk::__private::ToolFactory>::tool_def()
+        }
+    });
+    quote! {
+        ::mcp_clerk::__private::tool_list([#(#defs),*])
+    }
+}

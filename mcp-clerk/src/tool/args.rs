@@ -1,0 +1,367 @@
+//! Tool arguments read from the client's JSON, and the input schema that
+//! describes them.
+//!
+//! `#[tool]` generates calls into this module; it is usable by hand too. Each
+//! plain argument becomes an [`Arg<T>`] (one property of the input schema);
+//! a single `#[args]` argument becomes a [`StructArgs<T>`] whose fields are
+//! the properties. [`Arguments`] reads a call's JSON object and collects every
+//! problem into one [`ToolError::invalid_input`] result.
+//!
+//! ```
+//! use mcp_clerk::tool::args::{Arg, Arguments, InputSchema};
+//! use mcp_clerk::__private::serde_json::json;
+//!
+//! let name = Arg::<String>::new("name");
+//! let count = Arg::<u32>::new("count").with_default(|| 1);
+//! let schema = InputSchema::new()
+//!     .arg(&name, Some("Who to greet"), None)
+//!     .arg(&count, None, Some(json!(1)))
+//!     .finish();
+//! assert_eq!(schema["required"], json!(["name"]));
+//!
+//! let object = json!({"name": "Ada"}).as_object().cloned();
+//! let mut args = Arguments::new(object);
+//! let (Some(name), Some(count)) = (args.take(&name), args.take(&count)) else {
+//!     panic!("{:?}", args.errors());
+//! };
+//! assert_eq!((name.as_str(), count), ("Ada", 1));
+//! ```
+
+use std::sync::Arc;
+
+use rmcp::ErrorData;
+use rmcp::handler::server::tool::schema_for_input;
+use rmcp::model::{CallToolResponse, JsonObject};
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ToolError;
+use crate::tool::output::IntoToolOutput;
+
+/// A type a tool can take as one named argument: anything `Deserialize + JsonSchema`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool argument",
+    label = "tool arguments must implement `Deserialize` and `JsonSchema`",
+    note = "derive both on your type: `#[derive(Deserialize, JsonSchema)]` (re-exported in `mcp_clerk::prelude`)",
+    note = "`ClerkUser`, `ClerkOrg` and rmcp context types are injected; other injected types need `#[inject]`"
+)]
+pub trait ToolArgument: Sized {
+    /// Reads the value from the JSON the client sent.
+    fn from_json(value: Value) -> Result<Self, serde_json::Error>;
+    /// The value of an argument the client left out, if leaving it out is
+    /// allowed (`Option<T>` gives `None`).
+    fn when_missing() -> Option<Self>;
+    /// The argument's schema.
+    fn schema(generator: &mut SchemaGenerator) -> Schema;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {
+    fn from_json(value: Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    fn when_missing() -> Option<Self> {
+        T::deserialize(Missing).ok()
+    }
+
+    fn schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<T>()
+    }
+}
+
+/// A type a tool can take as all its arguments (`#[args]`): a
+/// `Deserialize + JsonSchema` struct whose schema is an object.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool's `#[args]` struct",
+    label = "an `#[args]` struct must implement `Deserialize` and `JsonSchema`",
+    note = "derive both on your struct: `#[derive(Deserialize, JsonSchema)]` (re-exported in `mcp_clerk::prelude`)"
+)]
+pub trait ToolArguments: Sized {
+    /// Reads the value from the arguments object the client sent.
+    fn from_object(object: JsonObject) -> Result<Self, serde_json::Error>;
+    /// The input schema (an object schema), or why the type cannot have one.
+    fn input_schema() -> Result<Arc<JsonObject>, String>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned + JsonSchema + 'static> ToolArguments for T {
+    fn from_object(object: JsonObject) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(Value::Object(object))
+    }
+
+    fn input_schema() -> Result<Arc<JsonObject>, String> {
+        schema_for_input::<T>()
+    }
+}
+
+/// A deserializer for an absent value: only `Option` accepts it (as `None`).
+struct Missing;
+
+impl<'de> serde::Deserializer<'de> for Missing {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("missing"))
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple tuple_struct
+        map struct enum identifier ignored_any
+    }
+}
+
+/// One named argument: how to read it and describe it.
+///
+/// Built with [`Arg::new`], the only place that needs `T: ToolArgument`, so a
+/// type that is not an argument type yields exactly one compile error.
+pub struct Arg<T> {
+    name: &'static str,
+    parse: fn(Value) -> Result<T, serde_json::Error>,
+    missing: fn() -> Option<T>,
+    schema: fn(&mut SchemaGenerator) -> Schema,
+    default: Option<fn() -> T>,
+}
+
+impl<T> Clone for Arg<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Arg<T> {}
+
+impl<T> std::fmt::Debug for Arg<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Arg")
+            .field("name", &self.name)
+            .field("has_default", &self.default.is_some())
+            .finish()
+    }
+}
+
+impl<T> Arg<T> {
+    /// An argument named `name` (the JSON property).
+    pub fn new(name: &'static str) -> Self
+    where
+        T: ToolArgument,
+    {
+        Self {
+            name,
+            parse: T::from_json,
+            missing: T::when_missing,
+            schema: T::schema,
+            default: None,
+        }
+    }
+
+    /// The value used when the client leaves the argument out (or sends `null`).
+    pub fn with_default(mut self, default: fn() -> T) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// The JSON property name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether the client must send the argument.
+    pub fn is_required(&self) -> bool {
+        self.default.is_none() && (self.missing)().is_none()
+    }
+}
+
+/// The arguments of a tool that takes one `#[args]` struct.
+pub struct StructArgs<T> {
+    parse: fn(JsonObject) -> Result<T, serde_json::Error>,
+    schema: fn() -> Result<Arc<JsonObject>, String>,
+}
+
+impl<T> Clone for StructArgs<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for StructArgs<T> {}
+
+impl<T> std::fmt::Debug for StructArgs<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StructArgs").finish_non_exhaustive()
+    }
+}
+
+impl<T> StructArgs<T> {
+    /// Arguments read into `T`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self
+    where
+        T: ToolArguments,
+    {
+        Self {
+            parse: T::from_object,
+            schema: T::input_schema,
+        }
+    }
+
+    /// The input schema.
+    ///
+    /// # Panics
+    ///
+    /// When `T`'s schema is not an object (an enum of strings, a tuple…): MCP
+    /// requires an object. This happens when the tool list is built, at startup.
+    pub fn input_schema(&self, tool: &str) -> Arc<JsonObject> {
+        match (self.schema)() {
+            Ok(schema) => schema,
+            Err(e) => panic!("tool `{tool}`: invalid `#[args]` type: {e}"),
+        }
+    }
+}
+
+/// Builds the input schema of a tool with plain arguments (JSON Schema 2020-12).
+pub struct InputSchema {
+    generator: SchemaGenerator,
+    properties: JsonObject,
+    required: Vec<Value>,
+}
+
+impl std::fmt::Debug for InputSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputSchema")
+            .field("properties", &self.properties)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for InputSchema {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InputSchema {
+    /// An object schema without properties.
+    pub fn new() -> Self {
+        Self {
+            generator: SchemaSettings::draft2020_12().into_generator(),
+            properties: JsonObject::new(),
+            required: Vec::new(),
+        }
+    }
+
+    /// Adds a property for `arg`, with an optional description and default value.
+    pub fn arg<T>(
+        mut self,
+        arg: &Arg<T>,
+        description: Option<&str>,
+        default: Option<Value>,
+    ) -> Self {
+        let mut schema = (arg.schema)(&mut self.generator);
+        if let Some(description) = description {
+            schema.insert("description".into(), Value::from(description));
+        }
+        if let Some(default) = default {
+            schema.insert("default".into(), default);
+        }
+        if arg.is_required() {
+            self.required.push(Value::from(arg.name));
+        }
+        self.properties.insert(arg.name.into(), schema.to_value());
+        self
+    }
+
+    /// The finished schema.
+    pub fn finish(mut self) -> Arc<JsonObject> {
+        let mut object = JsonObject::new();
+        if let Some(meta) = self.generator.settings().meta_schema.as_deref() {
+            object.insert("$schema".into(), Value::from(meta));
+        }
+        object.insert("type".into(), Value::from("object"));
+        object.insert("properties".into(), Value::Object(self.properties));
+        if !self.required.is_empty() {
+            object.insert("required".into(), Value::Array(self.required));
+        }
+        let definitions = self.generator.take_definitions(true);
+        if !definitions.is_empty() {
+            object.insert("$defs".into(), Value::Object(definitions));
+        }
+        Arc::new(object)
+    }
+}
+
+/// Reads a call's arguments, collecting every problem.
+#[derive(Debug)]
+pub struct Arguments {
+    object: JsonObject,
+    errors: Vec<String>,
+}
+
+impl Arguments {
+    /// The arguments object the client sent (`None` is an empty object).
+    pub fn new(object: Option<JsonObject>) -> Self {
+        Self {
+            object: object.unwrap_or_default(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Reads one argument; `None` when it is missing or invalid (the problem is recorded).
+    pub fn take<T>(&mut self, arg: &Arg<T>) -> Option<T> {
+        let value = self.object.remove(arg.name);
+        if let (Some(default), None | Some(Value::Null)) = (arg.default, &value) {
+            return Some(default());
+        }
+        let result = match value {
+            Some(value) => (arg.parse)(value).map_err(|e| format!("argument `{}`: {e}", arg.name)),
+            None => (arg.missing)().ok_or_else(|| format!("missing argument `{}`", arg.name)),
+        };
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(error);
+                None
+            }
+        }
+    }
+
+    /// Reads the whole object into an `#[args]` struct.
+    pub fn take_struct<T>(&mut self, args: &StructArgs<T>) -> Option<T> {
+        match (args.parse)(std::mem::take(&mut self.object)) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(error.to_string());
+                None
+            }
+        }
+    }
+
+    /// The problems found so far.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// The tool error reporting every problem (`isError: true`, not a protocol error).
+    pub fn into_error(self) -> ToolError {
+        ToolError::invalid_input(if self.errors.is_empty() {
+            "invalid arguments".to_owned()
+        } else {
+            self.errors.join("; ")
+        })
+    }
+
+    /// [`Arguments::into_error`] as the call's response.
+    pub fn into_response(self) -> Result<CallToolResponse, ErrorData> {
+        self.into_error().into_tool_output()
+    }
+}

@@ -1,0 +1,131 @@
+//! Arguments a tool receives from the call rather than from the client's JSON:
+//! [`FromToolCall`].
+//!
+//! `#[tool]` recognises these argument types by name and never puts them in the
+//! input schema:
+//!
+//! | argument | value | needs |
+//! |---|---|---|
+//! | [`ClerkUser`] | the verified caller | `auth = required` (or `org = required`, scopes, permissions) |
+//! | `Option<ClerkUser>` | the caller, if a valid token was sent | `auth = optional` |
+//! | [`ClerkOrg`] | the caller's active organization | `org = required` (or a permission/role) |
+//! | `Option<ClerkOrg>` | the active organization, if any | `org = optional` |
+//! | [`Identity`], `Option<Identity>` | user and organization together | like `ClerkUser` |
+//! | [`RequestContext<RoleServer>`] | rmcp's request context | |
+//! | [`CancellationToken`] | cancelled when the client cancels the request | |
+//! | [`Peer<RoleServer>`] | the connected client (notifications, sampling, …) | |
+//! | [`Extensions`] | the request's extensions (`http::request::Parts` inside) | |
+//! | [`RequestId`] | the JSON-RPC request id | |
+//!
+//! Any other type implementing [`FromToolCall`] can be injected by marking the
+//! argument `#[inject]`.
+
+use rmcp::model::{Extensions, RequestId};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, Peer, RoleServer};
+
+pub use tokio_util::sync::CancellationToken;
+
+use crate::identity::{ClerkOrg, ClerkUser, Identity};
+use crate::tool::ToolCall;
+
+/// A value read from the [`ToolCall`] itself (the caller, the request context)
+/// rather than from the client's arguments.
+///
+/// ```
+/// use mcp_clerk::tool::inject::FromToolCall;
+/// use mcp_clerk::tool::ToolCall;
+/// use mcp_clerk::__private::rmcp::ErrorData;
+///
+/// /// The caller's user id, or "anonymous".
+/// struct CallerId(String);
+///
+/// impl FromToolCall for CallerId {
+///     fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+///         Ok(CallerId(call.user().map_or("anonymous", |u| u.id()).to_owned()))
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be injected into a tool",
+    label = "not an injectable type",
+    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
+    note = "to read this argument from the client's JSON instead, mark it `#[arg]`"
+)]
+pub trait FromToolCall: Sized {
+    /// Reads the value from the call. An `Err` is sent to the client as a
+    /// JSON-RPC error.
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData>;
+}
+
+fn no_user() -> ErrorData {
+    ErrorData::invalid_request("this tool needs a signed-in caller", None)
+}
+
+impl FromToolCall for ClerkUser {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        call.user().cloned().ok_or_else(no_user)
+    }
+}
+
+impl FromToolCall for Option<ClerkUser> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.user().cloned())
+    }
+}
+
+impl FromToolCall for ClerkOrg {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        call.org().cloned().ok_or_else(|| {
+            ErrorData::invalid_request("this tool needs an active organization", None)
+        })
+    }
+}
+
+impl FromToolCall for Option<ClerkOrg> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.org().cloned())
+    }
+}
+
+impl FromToolCall for Identity {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        call.identity().cloned().ok_or_else(no_user)
+    }
+}
+
+impl FromToolCall for Option<Identity> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.identity().cloned())
+    }
+}
+
+impl FromToolCall for RequestContext<RoleServer> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.context().clone())
+    }
+}
+
+impl FromToolCall for CancellationToken {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.context().ct.clone())
+    }
+}
+
+impl FromToolCall for Peer<RoleServer> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.context().peer.clone())
+    }
+}
+
+impl FromToolCall for Extensions {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.context().extensions.clone())
+    }
+}
+
+impl FromToolCall for RequestId {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.context().id.clone())
+    }
+}
