@@ -18,6 +18,14 @@ pub mod tool;
 mod keys;
 
 // --- verifier (config, jwks, token, testing) ---
+pub mod config;
+mod jwks;
+pub mod token;
+pub use config::{ClerkConfig, ConfigError};
+pub use token::{TokenError, Verifier, bearer_token};
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 // --- resource server (http, server, extract) ---
 
