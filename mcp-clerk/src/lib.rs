@@ -28,6 +28,12 @@ pub use token::{TokenError, Verifier, bearer_token};
 pub mod testing;
 
 // --- resource server (http, server, extract) ---
+pub mod extract;
+pub mod http;
+mod server;
+pub use server::{
+    BoundServer, BuildError, DEFAULT_MAX_BODY_BYTES, McpServer, ServeError, SessionMode, shutdown_signal,
+};
 
 // --- macros (tool output, ToolError, __private) ---
 pub mod error;

@@ -25,6 +25,8 @@
 //! assert_eq!(tool.name(), "whoami");
 //! ```
 
+pub(crate) mod dispatch;
+
 pub mod args;
 pub mod inject;
 pub mod output;

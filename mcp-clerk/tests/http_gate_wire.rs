@@ -1,0 +1,361 @@
+//! The gate's transport rules: 2026-07-28 standard headers, Host/Origin, CORS,
+//! token stripping, stateful session binding, JWKS outage.
+#![cfg(feature = "testing")]
+
+mod http_support;
+
+use http_support::*;
+use mcp_clerk::testing::{JwksMode, TestIssuer};
+use mcp_clerk::{McpServer, SessionMode};
+use serde_json::{Value, json};
+
+fn call_2026(name: &str) -> Value {
+    json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{
+        "name": name, "arguments": {},
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}
+        }
+    }})
+}
+
+async fn post_2026(
+    url: &str,
+    token: Option<&str>,
+    method: &str,
+    name: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method)
+        .json(body);
+    if let Some(name) = name {
+        req = req.header("mcp-name", name);
+    }
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn protocol_2026_uses_standard_headers() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([ping(), whoami()]),
+    )
+    .await;
+    // anonymous protected call: challenged from the headers
+    let r = post_2026(
+        &server.url,
+        None,
+        "tools/call",
+        Some("whoami"),
+        &call_2026("whoami"),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    // authenticated: served
+    let token = issuer.oauth_token("user_26").sign();
+    let r = post_2026(
+        &server.url,
+        Some(&token),
+        "tools/call",
+        Some("whoami"),
+        &call_2026("whoami"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let (text, is_error) = tool_text(&message(r).await);
+    assert!(!is_error && text.starts_with("user_26|-|"), "{text}");
+    // headers claiming a public tool while the body calls a protected one:
+    // rmcp rejects the mismatch, the tool never runs
+    let r = post_2026(
+        &server.url,
+        None,
+        "tools/call",
+        Some("ping"),
+        &call_2026("whoami"),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["error"]["code"], -32020, "{m}");
+    // without the headers the body decides (and rmcp wants Mcp-Method on 2026)
+    let r = client()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("mcp-protocol-version", "2026-07-28")
+        .json(&call_2026("whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the body peek still challenges");
+    // tools/list on 2026 is marked private when the list depends on the caller
+    let list = json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    let m = message(r).await;
+    assert_eq!(m["result"]["cacheScope"], "public", "{m}");
+}
+
+#[tokio::test]
+async fn cache_scope_private_when_tools_can_be_hidden() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([whoami(), org_info()]),
+    )
+    .await;
+    let token = issuer.oauth_token("user_1").sign();
+    let list = json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    let m = message(r).await;
+    assert_eq!(m["result"]["cacheScope"], "private", "{m}");
+    assert_eq!(m["result"]["ttlMs"], 0);
+}
+
+#[tokio::test]
+async fn host_and_origin_are_checked_before_auth() {
+    let issuer = TestIssuer::start().await;
+    let config = issuer
+        .config_builder()
+        .resource_url("http://127.0.0.1:9/mcp")
+        .build()
+        .unwrap();
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(config)
+            .tools([ping(), whoami()])
+            .allowed_origins(["https://app.example.com"]),
+    )
+    .await;
+    let send = |host: Option<&'static str>, origin: Option<&'static str>| {
+        let url = server.url.clone();
+        async move {
+            let mut req = client()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", ACCEPT)
+                .json(&call("whoami"));
+            if let Some(h) = host {
+                req = req.header("host", h);
+            }
+            if let Some(o) = origin {
+                req = req.header("origin", o);
+            }
+            req.send().await.unwrap()
+        }
+    };
+    assert_eq!(send(Some("evil.example"), None).await.status(), 403);
+    assert_eq!(send(None, Some("https://evil.example")).await.status(), 403);
+    assert_eq!(send(None, Some("null")).await.status(), 403);
+    // allowed origins reach the auth check
+    assert_eq!(
+        send(None, Some("https://app.example.com")).await.status(),
+        401
+    );
+    assert_eq!(
+        send(None, Some("http://localhost:6274")).await.status(),
+        401
+    );
+    assert_eq!(send(None, None).await.status(), 401);
+}
+
+#[tokio::test]
+async fn cors_preflight_and_exposed_headers_on_the_mcp_route() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([whoami()]),
+    )
+    .await;
+    let r = client()
+        .request(reqwest::Method::OPTIONS, &server.url)
+        .header("origin", "http://localhost:6274")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, mcp-protocol-version, mcp-session-id",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let h = r.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://localhost:6274");
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("mcp-protocol-version"));
+    // a preflight from a foreign origin gets no CORS grant
+    let r = client()
+        .request(reqwest::Method::OPTIONS, &server.url)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    // the 401 exposes WWW-Authenticate to browser code
+    let r = client()
+        .post(&server.url)
+        .header("origin", "http://localhost:6274")
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .json(&call("whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("www-authenticate") && exposed.contains("mcp-session-id"));
+}
+
+#[tokio::test]
+async fn the_token_is_not_forwarded_to_tools() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([headers_probe()]),
+    )
+    .await;
+    let token = issuer.oauth_token("user_1").sign();
+    let r = post(&server.url, Some(&token), &call("headers")).await;
+    assert_eq!(
+        tool_text(&message(r).await),
+        ("authorization_visible=false".to_owned(), false)
+    );
+}
+
+async fn stateful_session(url: &str, token: Option<&str>) -> String {
+    let r = post(url, token, &initialize()).await;
+    assert_eq!(r.status(), 200);
+    let id = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let _ = r.text().await;
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("mcp-session-id", &id)
+        .json(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    assert_eq!(req.send().await.unwrap().status(), 202);
+    id
+}
+
+async fn post_in_session(
+    url: &str,
+    session: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("mcp-session-id", session)
+        .json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn stateful_sessions_are_bound_to_their_creator() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .session_mode(SessionMode::Stateful)
+            .tools([ping(), whoami()]),
+    )
+    .await;
+    let alice = issuer.oauth_token("user_alice").sign();
+    let alice_again = issuer.oauth_token("user_alice").sign();
+    let bob = issuer.oauth_token("user_bob").sign();
+    let session = stateful_session(&server.url, Some(&alice)).await;
+
+    let r = post_in_session(&server.url, &session, Some(&alice_again), &call("whoami")).await;
+    assert_eq!(r.status(), 200);
+    assert!(tool_text(&message(r).await).0.starts_with("user_alice|"));
+
+    let r = post_in_session(&server.url, &session, Some(&bob), &call("whoami")).await;
+    assert_eq!(r.status(), 404, "another principal cannot use the session");
+    let r = post_in_session(&server.url, &session, None, &call("ping")).await;
+    assert_eq!(r.status(), 404, "nor can an anonymous caller");
+    let r = post_in_session(&server.url, "made-up-session", Some(&bob), &call("ping")).await;
+    assert_eq!(r.status(), 404);
+
+    // DELETE by its owner ends it
+    let r = client()
+        .delete(&server.url)
+        .header("mcp-session-id", &session)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let r = post_in_session(&server.url, &session, Some(&alice), &call("whoami")).await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn anonymous_session_is_claimed_by_the_first_signed_in_caller() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .session_mode(SessionMode::Stateful)
+            .tools([ping(), whoami()]),
+    )
+    .await;
+    let session = stateful_session(&server.url, None).await;
+    let r = post_in_session(&server.url, &session, None, &call("whoami")).await;
+    assert_eq!(r.status(), 401, "mid-session challenge");
+    let alice = issuer.oauth_token("user_alice").sign();
+    let r = post_in_session(&server.url, &session, Some(&alice), &call("whoami")).await;
+    assert_eq!(r.status(), 200);
+    let bob = issuer.oauth_token("user_bob").sign();
+    let r = post_in_session(&server.url, &session, Some(&bob), &call("whoami")).await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn unreachable_jwks_is_503_not_a_challenge() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_jwks_mode(JwksMode::Fail);
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([whoami()]),
+    )
+    .await;
+    let token = issuer.oauth_token("user_1").sign();
+    let r = post(&server.url, Some(&token), &call("whoami")).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("www-authenticate").is_none());
+    assert_eq!(r.headers()["retry-after"], "5");
+}

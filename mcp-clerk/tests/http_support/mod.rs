@@ -1,0 +1,234 @@
+//! Shared helpers for the `http_*` tests: hand-built tools, a server on an
+//! ephemeral loopback port, and raw MCP requests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+
+use mcp_clerk::__private::rmcp::model::{CallToolResult, ContentBlock, Tool};
+use mcp_clerk::policy::{Requirement, ToolPolicy};
+use mcp_clerk::{McpServer, ToolCall, ToolDef};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const ACCEPT: &str = "application/json, text/event-stream";
+pub const PRM_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
+
+/// A tool descriptor with an empty object input schema.
+pub fn descriptor(name: &'static str, description: &'static str) -> Tool {
+    let mut schema = serde_json::Map::new();
+    schema.insert("type".into(), json!("object"));
+    Tool::new(name, description, Arc::new(schema))
+}
+
+fn text(
+    s: impl Into<String>,
+) -> Result<
+    mcp_clerk::__private::rmcp::model::CallToolResponse,
+    mcp_clerk::__private::rmcp::ErrorData,
+> {
+    Ok(CallToolResult::success(vec![ContentBlock::text(s.into())]).into())
+}
+
+/// `ping`: public, answers `pong`.
+pub fn ping() -> ToolDef {
+    ToolDef::new(
+        descriptor("ping", "Public ping."),
+        ToolPolicy::new(),
+        |_call: ToolCall| async { text("pong") },
+    )
+}
+
+/// `whoami`: auth required, answers `<user id>|<org id or ->|<client id or ->`.
+pub fn whoami() -> ToolDef {
+    ToolDef::new(
+        descriptor("whoami", "Who am I?"),
+        ToolPolicy::new().auth(Requirement::Required),
+        |call: ToolCall| async move {
+            let user = call.user().map(|u| u.id().to_owned()).unwrap_or_default();
+            let org = call.org().map(|o| o.id().to_owned()).unwrap_or("-".into());
+            let client = call
+                .user()
+                .and_then(|u| u.client_id())
+                .unwrap_or("-")
+                .to_owned();
+            text(format!("{user}|{org}|{client}"))
+        },
+    )
+}
+
+/// `notes`: needs scope `notes:read`.
+pub fn notes() -> ToolDef {
+    ToolDef::new(
+        descriptor("notes", "Read notes."),
+        ToolPolicy::new()
+            .auth(Requirement::Required)
+            .scope("notes:read"),
+        |_call: ToolCall| async { text("notes") },
+    )
+}
+
+/// `org_info`: needs an organization; answers its id.
+pub fn org_info() -> ToolDef {
+    ToolDef::new(
+        descriptor("org_info", "The caller's organization."),
+        ToolPolicy::new().org(Requirement::Required),
+        |call: ToolCall| async move { text(call.org().map(|o| o.id().to_owned()).unwrap_or_default()) },
+    )
+}
+
+/// `admin_only`: needs the org role admin.
+pub fn admin_only() -> ToolDef {
+    ToolDef::new(
+        descriptor("admin_only", "Admins only."),
+        ToolPolicy::new().role("admin"),
+        |_call: ToolCall| async { text("admin") },
+    )
+}
+
+/// `headers`: auth required; reports whether the tool can see an
+/// `Authorization` header in the request parts (it must not).
+pub fn headers_probe() -> ToolDef {
+    ToolDef::new(
+        descriptor("headers", "Reports request headers the tool sees."),
+        ToolPolicy::new().auth(Requirement::Required),
+        |call: ToolCall| async move {
+            let parts = call
+                .context()
+                .extensions
+                .get::<http::request::Parts>()
+                .expect("request parts");
+            let seen = parts.headers.contains_key(http::header::AUTHORIZATION);
+            text(format!("authorization_visible={seen}"))
+        },
+    )
+}
+
+/// A running server.
+pub struct Running {
+    pub base: String,
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// Serves `server` on `127.0.0.1:0`.
+pub async fn start(server: McpServer) -> Running {
+    let bound = server.bind("127.0.0.1:0").await.expect("bind");
+    let addr = bound.local_addr();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        bound
+            .run_until(async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+    });
+    Running {
+        base: format!("http://{addr}"),
+        url: format!("http://{addr}/mcp"),
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// A JSON-RPC request body.
+pub fn rpc(method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+}
+
+pub fn call(name: &str) -> Value {
+    rpc("tools/call", json!({"name": name, "arguments": {}}))
+}
+
+pub fn initialize() -> Value {
+    rpc(
+        "initialize",
+        json!({
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"}
+        }),
+    )
+}
+
+/// POSTs `body` to the MCP route (2025-11-25 headers) with an optional bearer token.
+pub async fn post(url: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(body);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.expect("request")
+}
+
+/// The JSON-RPC message of a response (JSON or a one-event SSE stream).
+pub async fn message(response: reqwest::Response) -> Value {
+    let is_sse = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let text = response.text().await.expect("body");
+    if is_sse {
+        let data = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .find(|d| d.starts_with('{'))
+            .unwrap_or_else(|| panic!("no data event in {text}"));
+        serde_json::from_str(data).expect("sse json")
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("json body {text}: {e}"))
+    }
+}
+
+/// The text of a `tools/call` result and its `isError` flag.
+pub fn tool_text(message: &Value) -> (String, bool) {
+    let result = &message["result"];
+    let text = result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (text, result["isError"].as_bool().unwrap_or(false))
+}
+
+/// The `WWW-Authenticate` header.
+pub fn challenge(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default()
+}
