@@ -1,0 +1,313 @@
+//! The JWKS key source and the verified-token cache, against a real
+//! TestIssuer JWKS endpoint over loopback HTTP.
+#![cfg(feature = "testing")]
+
+use std::time::Duration;
+
+use mcp_clerk::testing::{JwksMode, TestIssuer};
+use mcp_clerk::{ClerkConfig, Verifier};
+
+fn verifier(config: ClerkConfig) -> Verifier {
+    Verifier::new(&config).expect("verifier")
+}
+
+async fn code(v: &Verifier, token: &str) -> &'static str {
+    v.verify(token)
+        .await
+        .expect_err("token should be refused")
+        .reason()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hundred_concurrent_requests_share_one_fetch() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_cooldown(Duration::from_millis(300))
+            .build()
+            .unwrap(),
+    );
+    // Nothing loaded yet: 100 concurrent first requests (distinct tokens) share one fetch.
+    // Sign first (signing is slow in debug builds), then start all requests at once.
+    let tokens: Vec<String> = (0..100)
+        .map(|i| issuer.oauth_token(&format!("user_{i}")).sign())
+        .collect();
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let v = v.clone();
+        tasks.push(tokio::spawn(async move { v.verify(&token).await }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("verifies");
+    }
+    assert_eq!(issuer.jwks_fetches(), 1);
+
+    // After the cooldown, 100 concurrent requests with one unknown kid: exactly one more fetch.
+    let tokens: Vec<String> = (0..100)
+        .map(|i| {
+            issuer
+                .oauth_token(&format!("user_{i}"))
+                .kid("ins_unknown")
+                .sign()
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let v = v.clone();
+        tasks.push(tokio::spawn(async move { v.verify(&token).await }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap_err().reason(), "jwk-kid-mismatch");
+    }
+    assert_eq!(issuer.jwks_fetches(), 2);
+}
+
+#[tokio::test]
+async fn kid_spray_inside_the_cooldown_causes_no_fetch() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(issuer.config());
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 1);
+    for i in 0..200 {
+        let t = issuer
+            .oauth_token("u")
+            .kid(&format!("ins_spray_{i}"))
+            .sign();
+        assert_eq!(code(&v, &t).await, "jwk-kid-mismatch");
+    }
+    assert_eq!(issuer.jwks_fetches(), 1, "the spray triggered a fetch");
+    // Known keys keep working.
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+}
+
+#[tokio::test]
+async fn endpoint_down_known_keys_still_verify() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_ttl(Duration::from_millis(50))
+            .jwks_cooldown(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    issuer.set_jwks_mode(JwksMode::Fail);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The key set is stale: each verification may start a background refresh,
+    // which fails; the known key keeps verifying.
+    for i in 0..5 {
+        v.verify(&issuer.oauth_token(&format!("user_{i}")).sign())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        issuer.jwks_fetches() >= 2,
+        "a background refresh was attempted"
+    );
+    // An unknown kid while the endpoint is down: the keys could not be loaded.
+    let t = issuer.oauth_token("u").kid("ins_new").sign();
+    assert_eq!(code(&v, &t).await, "jwk-remote-failed-to-load");
+}
+
+#[tokio::test]
+async fn hanging_endpoint_does_not_block_known_keys() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_ttl(Duration::ZERO)
+            .jwks_cooldown(Duration::ZERO)
+            .jwks_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap(),
+    );
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    issuer.set_jwks_mode(JwksMode::Hang);
+    // Stale keys: background refreshes hang, verification of the known kid goes on.
+    for i in 0..5 {
+        v.verify(&issuer.oauth_token(&format!("user_{i}")).sign())
+            .await
+            .unwrap();
+    }
+    // An unknown kid waits for one fetch, which times out.
+    let t = issuer.oauth_token("u").kid("ins_new").sign();
+    assert_eq!(code(&v, &t).await, "jwk-remote-failed-to-load");
+}
+
+#[tokio::test]
+async fn no_keys_fails_closed_then_recovers() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_jwks_mode(JwksMode::Fail);
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_cooldown(Duration::from_millis(200))
+            .build()
+            .unwrap(),
+    );
+    let token = issuer.oauth_token("u").sign();
+    assert_eq!(code(&v, &token).await, "jwk-remote-failed-to-load");
+    assert!(v.verify(&token).await.unwrap_err().is_server_side());
+    // Inside the cooldown: no new fetch, still closed.
+    assert_eq!(code(&v, &token).await, "jwk-remote-failed-to-load");
+    assert_eq!(issuer.jwks_fetches(), 1);
+    issuer.set_jwks_mode(JwksMode::Serve);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    v.verify(&token).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 2);
+}
+
+#[tokio::test]
+async fn hanging_endpoint_with_no_keys_fails_closed() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_jwks_mode(JwksMode::Hang);
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        code(&v, &issuer.oauth_token("u").sign()).await,
+        "jwk-remote-failed-to-load"
+    );
+    assert_eq!(
+        v.refresh_keys().await.unwrap_err().reason(),
+        "jwk-remote-failed-to-load"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_issuer_fails_closed() {
+    // Bind and drop a listener to get a port nobody listens on.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let v = verifier(
+        ClerkConfig::builder()
+            .issuer(format!("http://127.0.0.1:{port}"))
+            .build()
+            .unwrap(),
+    );
+    let issuer = TestIssuer::start().await;
+    let token = issuer
+        .oauth_token("u")
+        .issuer_url(&format!("http://127.0.0.1:{port}"))
+        .sign();
+    assert_eq!(code(&v, &token).await, "jwk-remote-failed-to-load");
+}
+
+#[tokio::test]
+async fn rotated_key_is_picked_up_and_old_tokens_stop_verifying() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_cooldown(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    let old = issuer.oauth_token("u").sign();
+    v.verify(&old).await.unwrap();
+    assert_eq!(v.cached_tokens(), 1);
+    let new_kid = issuer.rotate_key();
+    assert_eq!(issuer.kid(), new_kid);
+    let fresh = issuer.oauth_token("u").sign();
+    v.verify(&fresh).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 2);
+    // The old key left the JWKS: the cached verification of the old token is void.
+    assert_eq!(code(&v, &old).await, "jwk-kid-mismatch");
+}
+
+#[tokio::test]
+async fn refresh_keys_loads_the_jwks() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(issuer.config());
+    assert_eq!(v.refresh_keys().await, Ok(1));
+    assert_eq!(issuer.jwks_fetches(), 1);
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 1, "no fetch after warm-up");
+    assert_eq!(issuer.jwks()["keys"][0]["kid"], issuer.kid());
+}
+
+#[tokio::test]
+async fn cache_hit_does_not_refetch() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_ttl(Duration::ZERO)
+            .jwks_cooldown(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    let token = issuer.oauth_token("u").sign();
+    let first = v.verify(&token).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 1);
+    for _ in 0..100 {
+        let again = v.verify(&token).await.unwrap();
+        assert_eq!(again.user().id(), first.user().id());
+    }
+    // With TTL 0 a miss would start a refresh; hits never reach the key source.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(issuer.jwks_fetches(), 1);
+    assert_eq!(v.cached_tokens(), 1);
+}
+
+#[tokio::test]
+async fn expired_cached_token_is_rejected() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .clock_skew(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = issuer.oauth_token("u").exp(now + 2).sign();
+    v.verify(&token).await.unwrap();
+    v.verify(&token).await.unwrap();
+    // Wait until exp has passed (exp is in whole seconds).
+    loop {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        if t >= u128::from(now + 2) * 1000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code(&v, &token).await, "token-expired");
+}
+
+#[tokio::test]
+async fn failures_are_not_cached_and_cache_can_be_disabled() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(issuer.config());
+    let bad = issuer.oauth_token("u").signed_by_wrong_key().sign();
+    assert_eq!(code(&v, &bad).await, "token-invalid-signature");
+    assert_eq!(v.cached_tokens(), 0);
+
+    let uncached = verifier(
+        issuer
+            .config_builder()
+            .token_cache_capacity(0)
+            .build()
+            .unwrap(),
+    );
+    let token = issuer.oauth_token("u").sign();
+    uncached.verify(&token).await.unwrap();
+    uncached.verify(&token).await.unwrap();
+    assert_eq!(uncached.cached_tokens(), 0);
+}
