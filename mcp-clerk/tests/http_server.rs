@@ -122,7 +122,7 @@ async fn public_server_needs_no_config() {
     let server =
         start(McpServer::new("public", "1").tools([whoami().with_policy(ToolPolicy::new())])).await;
     let r = post(&server.url, None, &call("whoami")).await;
-    assert_eq!(tool_text(&message(r).await).1, false);
+    assert!(!tool_text(&message(r).await).1);
 }
 
 #[tokio::test]
