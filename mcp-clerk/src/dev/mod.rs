@@ -426,6 +426,15 @@ impl DevClerkServer {
         format!("{}/v1", self.issuer())
     }
 
+    /// A [`ClerkConfigBuilder`](crate::config::ClerkConfigBuilder) that trusts
+    /// this emulator: its issuer and its Backend API secret key. Add the
+    /// resource URL and scopes, then `build()`.
+    pub fn config_builder(&self) -> crate::config::ClerkConfigBuilder {
+        crate::ClerkConfig::builder()
+            .issuer(self.issuer())
+            .secret_key(self.secret_key().to_owned())
+    }
+
     /// The users and organizations.
     pub fn directory(&self) -> &DevDirectory {
         &self.shared.directory

@@ -1,0 +1,24 @@
+//! `cargo run -p mcp-clerk-examples --bin quickstart`
+//!
+//! Serves the quickstart tools on `MCP_ADDR` (default `127.0.0.1:3000`). With
+//! no Clerk settings it starts the local Clerk emulator on
+//! `MCP_CLERK_DEV_ADDR` (default `127.0.0.1:3001`, a fixed port so the issuer
+//! stays the same across restarts) and prints a ready token.
+
+use mcp_clerk_examples::{Clerk, quickstart};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,rmcp=warn".into()),
+        )
+        .init();
+    let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let clerk = Clerk::from_env_with_dev_addr(Some(([127, 0, 0, 1], 3001).into())).await?;
+    let running = quickstart::start(&addr, clerk).await?;
+    let token = quickstart::dev_token(&running)?;
+    println!("{}", quickstart::instructions(&running, token.as_deref()));
+    running.wait_for_shutdown().await
+}
