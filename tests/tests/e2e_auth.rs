@@ -1,0 +1,297 @@
+//! End to end: `#[tool]` functions served by `McpServer` on an ephemeral
+//! port, tokens from the testing issuer (real RSA key, real JWKS over HTTP),
+//! and rmcp's own client over Streamable HTTP with a bearer token.
+
+mod e2e_support;
+
+use e2e_support::*;
+use mcp_clerk::testing::TestIssuer;
+use mcp_clerk::{McpServer, SessionMode, TokenKind, tools};
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+
+fn args(v: Value) -> rmcp::model::JsonObject {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn structured(result: &rmcp::model::CallToolResult) -> Value {
+    serde_json::to_value(result).unwrap()
+}
+
+async fn server(issuer: &TestIssuer, mode: SessionMode) -> Served {
+    let config = issuer
+        .config_builder()
+        .accept([TokenKind::OAuth, TokenKind::Session])
+        .scopes(["email", "profile", "user:org:read"])
+        .build()
+        .unwrap();
+    serve(
+        McpServer::new("e2e", "1.0.0")
+            .clerk(config)
+            .session_mode(mode)
+            .tools(tools![whoami, org_id, read_notes, create_project, ping]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn whoami_and_org_tool_over_the_rmcp_client() {
+    let issuer = TestIssuer::start().await;
+    for mode in [SessionMode::Stateless, SessionMode::Stateful] {
+        let served = server(&issuer, mode).await;
+        let token = issuer
+            .oauth_token("user_e2e")
+            .client_id("client_e2e")
+            .scope("email user:org:read")
+            .org_id("org_e2e")
+            .sign();
+        let client = connect(&served.url, Some(&token)).await.expect("connect");
+        let info = client.peer_info().expect("server info");
+        assert_eq!(
+            info.server_info.as_ref().map(|i| i.name.as_str()),
+            Some("e2e")
+        );
+        let names: Vec<String> = client
+            .list_all_tools()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name.into_owned())
+            .collect();
+        // create_project is hidden: an OAuth token carries no org permissions
+        assert_eq!(
+            names,
+            ["whoami", "org_id", "read_notes", "ping"],
+            "{mode:?}"
+        );
+
+        let r = client
+            .call_tool(CallToolRequestParams::new("whoami"))
+            .await
+            .unwrap();
+        let v = structured(&r);
+        assert_eq!(
+            v["structuredContent"],
+            json!({"user_id": "user_e2e", "client_id": "client_e2e", "org_id": "org_e2e"}),
+            "{mode:?}"
+        );
+        let r = client
+            .call_tool(CallToolRequestParams::new("org_id"))
+            .await
+            .unwrap();
+        assert_eq!(structured(&r)["content"][0]["text"], "org_e2e");
+        client.cancel().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn step_up_403_reaches_the_rmcp_client() {
+    let issuer = TestIssuer::start().await;
+    let served = server(&issuer, SessionMode::Stateless).await;
+    let token = issuer.oauth_token("user_e2e").scope("email").sign();
+    let client = connect(&served.url, Some(&token)).await.expect("connect");
+    let err = client
+        .call_tool(CallToolRequestParams::new("read_notes"))
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("InsufficientScope"), "{text}");
+    assert!(text.contains("notes:read"), "{text}");
+    // an org tool without an org asks for user:org:read
+    let err = client
+        .call_tool(CallToolRequestParams::new("org_id"))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("user:org:read"));
+    // after stepping up (a token with the scope) the call works
+    let token = issuer
+        .oauth_token("user_e2e")
+        .scope("email notes:read")
+        .sign();
+    let client = connect(&served.url, Some(&token)).await.expect("connect");
+    let r = client
+        .call_tool(CallToolRequestParams::new("read_notes"))
+        .await
+        .unwrap();
+    assert_eq!(structured(&r)["content"][0]["text"], "notes of user_e2e");
+}
+
+#[tokio::test]
+async fn permissions_come_from_session_tokens_and_forbid_with_a_tool_error() {
+    let issuer = TestIssuer::start().await;
+    let served = server(&issuer, SessionMode::Stateless).await;
+    let creator = issuer
+        .session_token("user_c")
+        .org("org_1", "acme", "member")
+        .org_features("o:projects", "create,read", "3")
+        .sign();
+    let client = connect(&served.url, Some(&creator)).await.unwrap();
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new("create_project")
+                .with_arguments(args(json!({"name": "apollo"}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(structured(&r)["content"][0]["text"], "apollo in org_1");
+    let viewer = issuer
+        .session_token("user_v")
+        .org("org_1", "acme", "member")
+        .org_features("o:projects", "create,read", "2")
+        .sign();
+    let client = connect(&served.url, Some(&viewer)).await.unwrap();
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new("create_project")
+                .with_arguments(args(json!({"name": "apollo"}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(true));
+}
+
+#[tokio::test]
+async fn mixed_mode_anonymous_client_and_mid_session_challenge() {
+    let issuer = TestIssuer::start().await;
+    let served = server(&issuer, SessionMode::Stateful).await;
+    let client = connect(&served.url, None).await.expect("anonymous connect");
+    let r = client
+        .call_tool(CallToolRequestParams::new("ping"))
+        .await
+        .unwrap();
+    assert_eq!(structured(&r)["content"][0]["text"], "pong");
+    let err = client
+        .call_tool(CallToolRequestParams::new("whoami"))
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("AuthRequired"), "{text}");
+    assert!(text.contains("resource_metadata="), "{text}");
+    assert!(
+        !text.contains("error=\\\"invalid_token"),
+        "no credentials, no error code"
+    );
+}
+
+#[tokio::test]
+async fn an_all_auth_server_refuses_anonymous_connect() {
+    let issuer = TestIssuer::start().await;
+    let served = serve(
+        McpServer::new("private", "1")
+            .clerk(issuer.config())
+            .tools(tools![whoami]),
+    )
+    .await;
+    let err = connect(&served.url, None).await.unwrap_err();
+    assert!(format!("{err:?}").contains("AuthRequired"), "{err:?}");
+    // the metadata the challenge points at is there, with the issuer
+    let prm: Value = http()
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            served.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prm["authorization_servers"][0], issuer.issuer());
+    assert_eq!(prm["resource"], served.url.as_str());
+}
+
+#[tokio::test]
+async fn session_binding_over_the_wire() {
+    let issuer = TestIssuer::start().await;
+    let served = server(&issuer, SessionMode::Stateful).await;
+    let alice = issuer.oauth_token("user_alice").sign();
+    let bob = issuer.oauth_token("user_bob").sign();
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}});
+    let r = post_2025(&served.url, Some(&alice), &init).await;
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    drop(r);
+    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    let as_user = |token: String| {
+        let url = served.url.clone();
+        let session = session.clone();
+        let call = call.clone();
+        async move {
+            http()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", ACCEPT)
+                .header("mcp-protocol-version", "2025-11-25")
+                .header("mcp-session-id", session)
+                .bearer_auth(token)
+                .json(&call)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = as_user(bob).await;
+    assert_eq!(r.status(), 404, "bob cannot use alice's session");
+    let r = as_user(alice).await;
+    assert_eq!(r.status(), 200);
+    let m = message(r).await;
+    assert_eq!(m["result"]["structuredContent"]["user_id"], "user_alice");
+}
+
+#[tokio::test]
+async fn protocol_2025_11_25_and_2026_07_28() {
+    let issuer = TestIssuer::start().await;
+    let served = server(&issuer, SessionMode::Stateless).await;
+    let token = issuer.oauth_token("user_v").sign();
+
+    // 2025-11-25: initialize, then calls without a session (stateless)
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}});
+    let m = message(post_2025(&served.url, Some(&token), &init).await).await;
+    assert_eq!(m["result"]["protocolVersion"], "2025-11-25");
+    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    let m = message(post_2025(&served.url, Some(&token), &call).await).await;
+    assert_eq!(m["result"]["structuredContent"]["user_id"], "user_v");
+
+    // 2026-07-28: no initialize; per-request _meta and standard headers
+    let r = post_2026(
+        &served.url,
+        Some(&token),
+        "server/discover",
+        None,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let m = message(r).await;
+    assert!(
+        m["result"]["supportedVersions"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|x| x == "2026-07-28")),
+        "{m}"
+    );
+    let r = post_2026(
+        &served.url,
+        Some(&token),
+        "tools/call",
+        Some("whoami"),
+        json!({"name": "whoami", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let m = message(r).await;
+    assert_eq!(m["result"]["structuredContent"]["user_id"], "user_v");
+    let r = post_2026(
+        &served.url,
+        None,
+        "tools/call",
+        Some("whoami"),
+        json!({"name": "whoami", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    assert!(challenge(&r).contains("resource_metadata="));
+    let r = post_2026(&served.url, Some(&token), "tools/list", None, json!({})).await;
+    let m = message(r).await;
+    assert_eq!(m["result"]["cacheScope"], "private", "{m}");
+}
