@@ -59,8 +59,8 @@ pub(crate) fn analyze(
     for input in inputs.iter_mut() {
         let typed = match input {
             FnArg::Receiver(r) => {
-                errors.push(
-                    r.span(),
+                errors.push_tokens(
+                    &*r,
                     "`#[tool]` does not support methods (`self` receivers)",
                     Some("write a free function; keep shared state in a `static` (e.g. `std::sync::OnceLock`) or read it through an injected argument"),
                 );
@@ -84,8 +84,8 @@ pub(crate) fn analyze(
                     pi.ident.to_string().trim_start_matches("r#").to_owned()
                 }
                 (None, pat) => {
-                    errors.push(
-                        pat.span(),
+                    errors.push_tokens(
+                        pat,
                         "a tool argument must be a plain name (it becomes the JSON property)",
                         Some("bind it to a name, or add `#[arg(rename = \"name\")]`, or take a struct with `#[args]`"),
                     );
@@ -102,14 +102,14 @@ pub(crate) fn analyze(
             Kind::Inject => check_injected(&ty, attr, errors),
             Kind::Struct => {
                 if struct_span.is_some() {
-                    errors.push(
-                        typed.span(),
+                    errors.push_tokens(
+                        &*typed,
                         "only one `#[args]` argument is allowed",
                         Some("put every field in one struct"),
                     );
                 } else if plain_span.is_some() {
-                    errors.push(
-                        typed.span(),
+                    errors.push_tokens(
+                        &*typed,
                         "`#[args]` cannot be combined with plain arguments",
                         Some("move the plain arguments into the `#[args]` struct"),
                     );
@@ -119,8 +119,8 @@ pub(crate) fn analyze(
             }
             Kind::Plain { json_name, .. } => {
                 if struct_span.is_some() {
-                    errors.push(
-                        typed.span(),
+                    errors.push_tokens(
+                        &*typed,
                         "plain arguments cannot be combined with an `#[args]` struct",
                         Some("move this argument into the `#[args]` struct"),
                     );
@@ -129,8 +129,8 @@ pub(crate) fn analyze(
                     Kind::Plain { json_name: n, .. } if n == json_name && !n.is_empty() => Some(n),
                     _ => None,
                 }) {
-                    errors.push(
-                        typed.pat.span(),
+                    errors.push_tokens(
+                        &typed.pat,
                         format_args!("two arguments are named `{prev}`"),
                         Some("rename one with `#[arg(rename = \"...\")]`"),
                     );
@@ -342,9 +342,9 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
     let auth = attr.effective_auth();
     let org = attr.effective_org();
     let name = type_name(ty);
-    let span = ty.span();
+    let span = ty;
     match kind {
-        Injected::User if auth != Level::Required => errors.push(
+        Injected::User if auth != Level::Required => errors.push_tokens(
             span,
             format_args!(
                 "`{name}` needs `auth = required`, but this tool has `auth = {}`",
@@ -356,17 +356,17 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
                 "add `auth = required` to `#[tool(...)]`"
             }),
         ),
-        Injected::OptUser if auth == Level::Required => errors.push(
+        Injected::OptUser if auth == Level::Required => errors.push_tokens(
             span,
             format_args!("`{name}` is always `Some` in a tool with `auth = required`"),
             Some("take the value without `Option`, or set `auth = optional`"),
         ),
-        Injected::OptUser if auth == Level::None => errors.push(
+        Injected::OptUser if auth == Level::None => errors.push_tokens(
             span,
             format_args!("`{name}` is always `None` in a public tool (`auth = none`)"),
             Some("add `auth = optional` to `#[tool(...)]`"),
         ),
-        Injected::Org if org != Level::Required => errors.push(
+        Injected::Org if org != Level::Required => errors.push_tokens(
             span,
             format_args!(
                 "`{name}` needs `org = required`, but this tool has `org = {}`",
@@ -378,7 +378,7 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
                 "add `org = required` to `#[tool(...)]`"
             }),
         ),
-        Injected::OptOrg if org != Level::Optional => errors.push(
+        Injected::OptOrg if org != Level::Optional => errors.push_tokens(
             span,
             format_args!(
                 "`{name}` needs `org = optional`, but this tool has `org = {}`",
@@ -397,13 +397,18 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
 /// Plain and `#[args]` arguments are read from JSON: they must own their data.
 fn check_owned(ty: &Type, errors: &mut Errors) {
     match ty {
-        Type::Reference(r) => errors.push(
-            r.span(),
+        Type::Reference(r) if injected(&r.elem).is_some() => errors.push_tokens(
+            r,
+            "injected arguments are taken by value",
+            Some("drop the `&`: `ClerkUser` and `ClerkOrg` are cheap to clone"),
+        ),
+        Type::Reference(r) => errors.push_tokens(
+            r,
             "tool arguments must be owned types",
             Some("arguments are read from the client's JSON: take `String` instead of `&str`, `Vec<T>` instead of `&[T]`"),
         ),
-        Type::ImplTrait(t) => errors.push(
-            t.span(),
+        Type::ImplTrait(t) => errors.push_tokens(
+            t,
             "`impl Trait` cannot be a tool argument",
             Some("name a concrete type that implements `Deserialize` and `JsonSchema`"),
         ),

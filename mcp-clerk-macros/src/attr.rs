@@ -255,8 +255,8 @@ fn level(key: &str, meta: &Meta, errors: &mut Errors) -> Option<(Level, Span)> {
         Some("optional") => Level::Optional,
         Some("none") => Level::None,
         _ => {
-            errors.push(
-                nv.value.span(),
+            errors.push_tokens(
+                &nv.value,
                 format_args!("invalid value for `{key}`"),
                 Some(&help),
             );
@@ -269,13 +269,13 @@ fn level(key: &str, meta: &Meta, errors: &mut Errors) -> Option<(Level, Span)> {
 fn string(key: &str, meta: &Meta, errors: &mut Errors) -> Option<LitStr> {
     let help = format!("write `{key} = \"...\"`");
     if let Meta::NameValue(nv) = meta {
-        if let Expr::Lit(l) = &nv.value {
-            if let Lit::Str(s) = &l.lit {
-                return Some(s.clone());
-            }
+        if let Expr::Lit(l) = &nv.value
+            && let Lit::Str(s) = &l.lit
+        {
+            return Some(s.clone());
         }
-        errors.push(
-            nv.value.span(),
+        errors.push_tokens(
+            &nv.value,
             format_args!("`{key}` must be a string literal"),
             Some(&help),
         );

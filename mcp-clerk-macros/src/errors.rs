@@ -19,6 +19,20 @@ impl Errors {
         self.errors.push(syn::Error::new(span, text));
     }
 
+    /// Records `message` spanning all of `tokens` (first to last token, also on stable).
+    pub(crate) fn push_tokens(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl Display,
+        help: Option<&str>,
+    ) {
+        let text = match help {
+            Some(help) => format!("{message}\n\n= help: {help}"),
+            None => message.to_string(),
+        };
+        self.errors.push(syn::Error::new_spanned(tokens, text));
+    }
+
     /// Records a syn error as it is.
     pub(crate) fn push_syn(&mut self, error: syn::Error) {
         self.errors.push(error);

@@ -1,7 +1,7 @@
 //! `#[tool]`: the function stays as written; a hidden type named like it
 //! implements `ToolFactory`, building the `ToolDef`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, ReturnType, Type};
@@ -32,8 +32,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
         #vis struct #ident {}
     };
+    let has_receiver = func.sig.receiver().is_some();
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
+        if has_receiver {
+            // In an `impl` block: a struct or impl here would be two more errors.
+            return quote! { #errors #func };
+        }
         return quote! {
             #errors
             #func
@@ -62,8 +67,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 fn check_signature(func: &ItemFn, errors: &mut Errors) {
     let generics = &func.sig.generics;
     if !generics.params.is_empty() || generics.where_clause.is_some() {
-        errors.push(
-            generics.span(),
+        errors.push_tokens(
+            generics,
             "`#[tool]` functions cannot be generic",
             Some("tools are registered once with concrete types: remove the type and lifetime parameters"),
         );
@@ -71,14 +76,14 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
     if let Some(v) = &func.sig.variadic {
         errors.push(v.span(), "`#[tool]` functions cannot be variadic", None);
     }
-    if let ReturnType::Type(_, ty) = &func.sig.output {
-        if let Type::ImplTrait(t) = &**ty {
-            errors.push(
-                t.span(),
-                "`#[tool]` functions cannot return `impl Trait`",
-                Some("name the return type, for example `String`, `Json<T>` or `Result<T, ToolError>`"),
-            );
-        }
+    if let ReturnType::Type(_, ty) = &func.sig.output
+        && let Type::ImplTrait(t) = &**ty
+    {
+        errors.push_tokens(
+            t,
+            "`#[tool]` functions cannot return `impl Trait`",
+            Some("name the return type, for example `String`, `Json<T>` or `Result<T, ToolError>`"),
+        );
     }
 }
 
@@ -325,10 +330,4 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
             },
         )
     }
-}
-
-/// Keeps `Span` in use for the error helpers when the crate grows.
-#[allow(dead_code)]
-fn _span() -> Span {
-    Span::call_site()
 }

@@ -1,0 +1,6 @@
+use mcp_clerk::prelude::*;
+
+#[tool]
+struct NotAFunction;
+
+fn main() {}

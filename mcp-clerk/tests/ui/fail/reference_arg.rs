@@ -1,0 +1,8 @@
+use mcp_clerk::prelude::*;
+
+#[tool]
+fn echo(text: &str) -> String {
+    text.to_owned()
+}
+
+fn main() {}

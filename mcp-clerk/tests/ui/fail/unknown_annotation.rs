@@ -1,0 +1,8 @@
+use mcp_clerk::prelude::*;
+
+#[tool(annotations(readonly))]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}
