@@ -142,7 +142,8 @@ fn description(func: &ItemFn, attr: &ToolAttr) -> Option<String> {
             _ => None,
         })
         .flat_map(|s| {
-            s.lines()
+            // `///` alone is an empty string, which has no `lines()`: keep it as a blank line.
+            s.split('\n')
                 .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned())
                 .collect::<Vec<_>>()
         })
