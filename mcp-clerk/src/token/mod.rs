@@ -164,22 +164,22 @@ impl Verifier {
         if claims.iss != inner.issuer {
             return Err(TokenError::InvalidIssuer);
         }
-        let deadline_ms = self.check_times(&claims)?;
+        self.check_times(&claims)?;
         self.check_audience(&claims)?;
         if kind == TokenKind::Session {
             self.check_session(&claims)?;
         }
-        Ok((Identity::from_verified(kind, claims), deadline_ms))
+        let identity = Identity::from_verified(kind, claims);
+        let deadline_ms = self.deadline_ms(identity.user().expires_at_secs());
+        Ok((identity, deadline_ms))
     }
 
     /// Clerk's semantics: expired if `exp <= now - skew`; not active if
     /// `nbf > now + skew`; `iat` in the future if `iat > now + skew`.
-    /// Returns the unix ms from which the token counts as expired.
-    fn check_times(&self, claims: &Claims) -> Result<u128, TokenError> {
+    fn check_times(&self, claims: &Claims) -> Result<(), TokenError> {
         let skew = self.inner.skew_ms;
         let now = now_ms();
-        let deadline = u128::from(claims.exp) * 1000 + skew;
-        if now >= deadline {
+        if now >= self.deadline_ms(claims.exp) {
             return Err(TokenError::Expired);
         }
         if claims
@@ -194,7 +194,13 @@ impl Verifier {
         {
             return Err(TokenError::IssuedInFuture);
         }
-        Ok(deadline)
+        Ok(())
+    }
+
+    /// The unix ms from which a token expiring at `exp` counts as expired
+    /// (`exp <= now - skew` ⇔ `now >= exp + skew`).
+    fn deadline_ms(&self, exp: u64) -> u128 {
+        u128::from(exp) * 1000 + self.inner.skew_ms
     }
 
     /// A token carrying `aud` must name the resource URL or a configured
