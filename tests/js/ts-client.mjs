@@ -5,6 +5,7 @@
 // submits the form with the next choice from --consent).
 //
 // Usage: node ts-client.mjs --url <mcp url> --call <tool>[=<json args>] ... [--consent user[:org],...]
+//        [--browser /usr/bin/chromium --screenshot consent.png]   (answer the consent page in headless Chromium)
 // Prints one JSON line: {"http":[...requests...], "results":{tool: result}, "registrations":n, "authorizations":[...]}
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -22,7 +23,24 @@ const calls = opt('--call').map((c) => {
   return i < 0 ? { name: c, args: {} } : { name: c.slice(0, i), args: JSON.parse(c.slice(i + 1)) };
 });
 const consent = (opt('--consent')[0] ?? '').split(',').filter(Boolean);
-const REDIRECT = 'http://127.0.0.1:33418/oauth/callback';
+const browserPath = opt('--browser')[0];
+const screenshot = opt('--screenshot')[0];
+
+// In browser mode a real loopback callback server receives the redirect (the
+// browser follows it; Playwright cannot intercept redirect targets).
+let callbackHit;
+let REDIRECT = 'http://127.0.0.1:33418/oauth/callback';
+let callbackServer;
+if (browserPath) {
+  const { createServer } = await import('node:http');
+  callbackServer = createServer((req, res) => {
+    callbackHit = new URL(req.url, REDIRECT).toString();
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<h1>Signed in. You may close this window.</h1>');
+  });
+  await new Promise((ok) => callbackServer.listen(0, '127.0.0.1', ok));
+  REDIRECT = `http://127.0.0.1:${callbackServer.address().port}/oauth/callback`;
+}
 
 const http = [];
 const log = (method, u, status) => {
@@ -37,8 +55,41 @@ const loggingFetch = async (input, init) => {
 
 const authorizations = [];
 
+// A real headless Chromium (playwright-core) opens the authorize URL, the
+// user picks a dev user and organization on the consent page and approves;
+// the redirect to the client's callback is intercepted to read the code.
+async function browserAuthorize(start) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
+    await page.goto(start.toString());
+    const choice = consent.shift() ?? '';
+    const [user, org] = choice.split(':');
+    const title = await page.locator('h1').first().innerText();
+    if (user) await page.check(`input[name=user_id][value="${user}"]`);
+    if (org) await page.selectOption('#org_id', org);
+    const visibleOrgs = await page.locator('#org_id option:not([hidden])').allTextContents().catch(() => []);
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    await Promise.all([page.waitForURL(`${REDIRECT}**`), page.click('#allow')]);
+    const q = new URL(callbackHit).searchParams;
+    if (q.get('error')) throw new Error(`authorization failed: ${q.get('error')}`);
+    authorizations.push({ scope: new URL(start).searchParams.get('scope'), iss: q.get('iss'), title, visibleOrgs });
+    log('BROWSER', start.toString(), 'consented');
+    return q.get('code');
+  } finally {
+    await browser.close();
+  }
+}
+
 // Plays the browser: follow redirects, answer the consent form, stop at the callback.
 async function followAuthorize(start) {
+  if (browserPath) return browserAuthorize(start);
   let next = { url: start.toString(), init: { redirect: 'manual' } };
   for (let hop = 0; hop < 10; hop++) {
     const res = await fetch(next.url, next.init);
@@ -132,4 +183,5 @@ for (const { name, args } of calls) {
   results[name] = result;
 }
 await client.close();
+callbackServer?.close();
 console.log(JSON.stringify({ http, results, registrations: provider.registrations, authorizations }));
