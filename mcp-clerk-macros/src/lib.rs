@@ -20,7 +20,7 @@ fn debug(name: &str, output: &proc_macro2::TokenStream) {
     }
 }
 
-/// Turns a function into an MCP tool. Documented on `mcp_clerk::tool`.
+/// (`#[tool]` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::tool`.)
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     let output = tool::expand(attr.into(), item.into());
@@ -28,7 +28,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     output.into()
 }
 
-/// Collects `#[tool]` functions into a `Vec<ToolDef>`. Documented on `mcp_clerk::tools`.
+/// (`tools!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::tools`.)
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
     let output = tools::expand(input.into());

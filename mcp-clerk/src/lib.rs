@@ -41,8 +41,13 @@ pub mod prelude;
 
 pub use error::{ToolError, ToolErrorKind};
 #[cfg(feature = "macros")]
+#[doc = include_str!("docs/tool.md")]
 #[doc(inline)]
-pub use mcp_clerk_macros::{tool, tools};
+pub use mcp_clerk_macros::tool;
+#[cfg(feature = "macros")]
+#[doc = include_str!("docs/tools.md")]
+#[doc(inline)]
+pub use mcp_clerk_macros::tools;
 /// Structured tool output: `Json<T>` puts `T` in `structuredContent` and its
 /// schema in the tool's `outputSchema`.
 pub use rmcp::Json;

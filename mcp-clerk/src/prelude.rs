@@ -27,11 +27,10 @@
 //! `#[schemars(crate = "mcp_clerk::schemars")]` (a crate that depends on serde
 //! and schemars directly needs neither attribute).
 
-// The server builder (`McpServer`) and `ClerkConfig` join this list once their
-// modules land.
 pub use crate::error::ToolError;
 pub use crate::identity::{ClerkOrg, ClerkUser};
 pub use crate::tool::ToolDef;
+pub use crate::{ClerkConfig, McpServer};
 #[cfg(feature = "macros")]
 pub use crate::{tool, tools};
 pub use rmcp::Json;
