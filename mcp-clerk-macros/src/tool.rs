@@ -332,3 +332,158 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    /// Every token of `stream`, groups flattened (delimiters dropped).
+    fn flatten(stream: TokenStream, out: &mut Vec<TokenTree>) {
+        for tt in stream {
+            match tt {
+                TokenTree::Group(g) => {
+                    out.push(TokenTree::Punct(proc_macro2::Punct::new(
+                        ';',
+                        proc_macro2::Spacing::Alone,
+                    )));
+                    flatten(g.stream(), out);
+                }
+                other => out.push(other),
+            }
+        }
+    }
+
+    /// The first segment of every absolute path (`::a::b` → `a`, and `__private`
+    /// for `::mcp_clerk::__private`).
+    fn absolute_roots(stream: TokenStream) -> Vec<String> {
+        let mut tokens = Vec::new();
+        flatten(stream, &mut tokens);
+        let mut roots = Vec::new();
+        for i in 0..tokens.len().saturating_sub(2) {
+            let is_colon2 = matches!((&tokens[i], &tokens[i + 1]),
+                (TokenTree::Punct(a), TokenTree::Punct(b)) if a.as_char() == ':' && b.as_char() == ':');
+            if !is_colon2 {
+                continue;
+            }
+            let continues_path = i > 0
+                && match &tokens[i - 1] {
+                    TokenTree::Ident(_) => true,
+                    TokenTree::Punct(p) => p.as_char() == '>' || p.as_char() == ':',
+                    _ => false,
+                };
+            if continues_path {
+                continue;
+            }
+            let root = tokens[i + 2].to_string();
+            if root == "mcp_clerk" {
+                roots.push(
+                    tokens
+                        .get(i + 5)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                );
+            } else {
+                roots.push(root);
+            }
+        }
+        roots
+    }
+
+    fn expand(attr: TokenStream, item: TokenStream) -> String {
+        super::expand(attr, item).to_string()
+    }
+
+    #[test]
+    fn generated_paths_are_absolute_and_private() {
+        let out = super::expand(
+            quote!(
+                org = required,
+                permission = "org:p:create",
+                annotations(read_only)
+            ),
+            quote! {
+                /// Creates.
+                async fn create(
+                    user: ClerkUser,
+                    org: ClerkOrg,
+                    #[arg(description = "Name", default = String::from("x"))] name: String,
+                    #[arg(default)] n: u32,
+                    flag: Option<bool>,
+                ) -> Result<Json<Project>, ToolError> { todo() }
+            },
+        );
+        let roots = absolute_roots(out.clone());
+        assert!(!roots.is_empty());
+        for root in &roots {
+            assert!(
+                root == "__private" || root == "core",
+                "generated path `::{root}` in {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn helper_attributes_are_stripped() {
+        let out = expand(
+            quote!(),
+            quote!(
+                fn f(#[arg(description = "d")] a: u8, #[inject] b: X, #[args] c: Y) {}
+            ),
+        );
+        assert!(!out.contains("# [arg"), "{out}");
+        assert!(!out.contains("# [inject"), "{out}");
+        assert!(!out.contains("# [args"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_function_and_a_dummy_factory() {
+        let out = expand(
+            quote!(auth = sometimes, bogus),
+            quote!(
+                async fn f(user: ClerkUser) {}
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        assert!(out.contains("async fn f"), "{out}");
+        assert!(out.contains("ToolFactory for f"), "{out}");
+    }
+
+    #[test]
+    fn methods_get_no_factory() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn f(&self) {}
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(!out.contains("struct f"), "{out}");
+    }
+
+    #[test]
+    fn effective_requirements_follow_the_policy_rules() {
+        use crate::attr::{Level, ToolAttr};
+        use crate::errors::Errors;
+        let parse = |t: TokenStream| {
+            let mut errors = Errors::default();
+            let attr = ToolAttr::parse(t, &mut errors);
+            assert!(errors.is_empty());
+            (attr.effective_auth(), attr.effective_org())
+        };
+        assert_eq!(parse(quote!()), (Level::None, Level::None));
+        assert_eq!(parse(quote!(scopes("a"))), (Level::Required, Level::None));
+        assert_eq!(
+            parse(quote!(org = optional)),
+            (Level::Optional, Level::Optional)
+        );
+        assert_eq!(
+            parse(quote!(role = "admin")),
+            (Level::Required, Level::Required)
+        );
+        assert_eq!(
+            parse(quote!(auth = optional, org = optional)),
+            (Level::Optional, Level::Optional)
+        );
+    }
+}
