@@ -59,6 +59,7 @@ pub use serde;
 pub use schemars;
 
 // --- dev emulator ---
+pub mod backend;
 #[cfg(feature = "dev")]
 pub mod dev;
 

@@ -739,3 +739,82 @@ async fn audience_binding_is_opt_in() {
     let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
     assert_eq!(claims["aud"], "http://127.0.0.1:3000/mcp");
 }
+
+#[tokio::test]
+async fn backend_client_reads_memberships_from_the_emulator() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let backend = clerk.backend_client();
+    let m = backend
+        .membership("user_alice", "org_acme")
+        .await
+        .unwrap()
+        .expect("a member");
+    assert_eq!(m.role(), "org:admin");
+    assert_eq!(m.slug(), Some("acme"));
+    assert!(m.permissions().iter().any(|p| p == "org:projects:create"));
+    let org = m.to_org();
+    assert!(
+        org.permissions_known()
+            && org.has_permission("org:projects:create")
+            && org.has_role("admin")
+    );
+    assert!(
+        backend
+            .membership("user_bob", "org_globex")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        backend
+            .membership("user_nobody", "org_acme")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        backend
+            .organization_memberships("user_alice")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let wrong =
+        mcp_clerk::backend::BackendClient::new("sk_test_wrong").api_url(clerk.backend_api_url());
+    let err = wrong
+        .membership("user_alice", "org_acme")
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), "secret-key-invalid");
+    assert!(
+        !format!("{wrong:?}").contains("sk_test_wrong"),
+        "the secret never shows in Debug"
+    );
+    let down = mcp_clerk::backend::BackendClient::new("sk_test_x").api_url("http://127.0.0.1:9/v1");
+    assert!(matches!(
+        down.membership("user_alice", "org_acme").await.unwrap_err(),
+        mcp_clerk::backend::BackendError::Unreachable(_)
+    ));
+}
+
+#[tokio::test]
+async fn backend_client_pages_through_many_memberships() {
+    use mcp_clerk::dev::{DevDirectory, DevOrganization, DevUser};
+    let mut dir = DevDirectory::new().user(DevUser::new("user_many"));
+    for i in 0..150 {
+        dir = dir.organization(
+            DevOrganization::new(format!("org_{i}"), format!("Org {i}"), format!("o{i}"))
+                .member("user_many", "member"),
+        );
+    }
+    let clerk = DevClerk::new().directory(dir).start().await.unwrap();
+    let all = clerk
+        .backend_client()
+        .organization_memberships("user_many")
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 150);
+    assert_eq!(all[149].org_id(), "org_149");
+}

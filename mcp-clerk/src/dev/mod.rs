@@ -435,6 +435,12 @@ impl DevClerkServer {
             .secret_key(self.secret_key().to_owned())
     }
 
+    /// A [`BackendClient`](crate::backend::BackendClient) talking to this
+    /// emulator's Backend API endpoints with its secret key.
+    pub fn backend_client(&self) -> crate::backend::BackendClient {
+        crate::backend::BackendClient::new(self.secret_key()).api_url(self.backend_api_url())
+    }
+
     /// The users and organizations.
     pub fn directory(&self) -> &DevDirectory {
         &self.shared.directory

@@ -266,6 +266,18 @@ impl ClerkOrg {
         )
     }
 
+    /// An organization whose role and permissions come from a Backend API
+    /// membership lookup ([`crate::backend`]), to complete an OAuth token's
+    /// id-only organization.
+    pub(crate) fn from_membership(
+        id: String,
+        slug: Option<String>,
+        role: String,
+        permissions: Vec<String>,
+    ) -> Self {
+        Self::new(id, slug, Some(role), permissions, true)
+    }
+
     fn new(
         id: String,
         slug: Option<String>,
