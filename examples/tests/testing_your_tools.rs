@@ -98,3 +98,16 @@ async fn call_the_served_tools_as_a_given_user() {
     client.cancel().await.unwrap();
     server.abort();
 }
+
+/// The sample emulator directory (`MCP_CLERK_DEV_CONFIG=examples/dev/clerk-dev.json`) is valid.
+#[test]
+fn the_sample_dev_directory_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dev/clerk-dev.json");
+    let dir = mcp_clerk::dev::DevDirectory::from_file(path).unwrap();
+    let grace = dir.membership("user_grace", "org_engines").unwrap();
+    assert_eq!(grace.role, "org:member");
+    assert_eq!(
+        grace.permissions,
+        ["org:projects:read", "org:projects:create"]
+    );
+}

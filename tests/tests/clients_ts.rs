@@ -144,3 +144,45 @@ async fn ts_sdk_steps_up_when_a_tool_needs_an_organization() {
     assert_eq!(out["results"]["org_name"]["content"][0]["text"], "org_acme");
     server.abort();
 }
+
+/// Clerk pins a dynamically registered client to the scopes it registered
+/// with, and MCP clients register with the scopes of the first challenge. A
+/// server that does not advertise `user:org:read` up front therefore cannot
+/// step up to it: the authorize request fails with `invalid_scope`. (The
+/// emulator reproduces this; the README tells users to advertise every scope
+/// their tools need.)
+#[tokio::test(flavor = "multi_thread")]
+async fn step_up_beyond_the_registered_scopes_fails_like_at_clerk() {
+    let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let config = dev
+        .config_builder()
+        .scopes(["email", "profile"])
+        .build()
+        .unwrap();
+    let bound = McpServer::new("pinned", "1")
+        .clerk(config)
+        .tools(tools![me, org_name])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}/mcp", bound.local_addr());
+    let server = tokio::spawn(bound.run_until(std::future::pending()));
+
+    let run = node_script(
+        "ts-client.mjs",
+        &["--url", &url, "--call", "me", "--call", "org_name"],
+        &[],
+    )
+    .await;
+    assert!(
+        !run.status.success(),
+        "the step-up must fail: {}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("invalid_scope") && run.stderr.contains("'user:org:read'"),
+        "{}",
+        run.stderr
+    );
+    server.abort();
+}
