@@ -311,3 +311,20 @@ async fn failures_are_not_cached_and_cache_can_be_disabled() {
     uncached.verify(&token).await.unwrap();
     assert_eq!(uncached.cached_tokens(), 0);
 }
+
+#[tokio::test]
+async fn with_no_keys_retries_are_limited_to_one_per_second() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_jwks_mode(JwksMode::Fail);
+    // Default cooldown (30 s); with no key known the retry window is 1 s.
+    let v = verifier(issuer.config());
+    let token = issuer.oauth_token("u").sign();
+    for _ in 0..20 {
+        assert_eq!(code(&v, &token).await, "jwk-remote-failed-to-load");
+    }
+    assert_eq!(issuer.jwks_fetches(), 1);
+    issuer.set_jwks_mode(JwksMode::Serve);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    v.verify(&token).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 2);
+}

@@ -604,3 +604,52 @@ async fn pem_key_verifies_without_network_and_ignores_kid() {
     assert_eq!(issuer.jwks_fetches(), 0);
     assert_eq!(v.refresh_keys().await, Ok(1));
 }
+
+#[tokio::test]
+async fn pem_key_without_armor_on_one_line_verifies() {
+    let issuer = TestIssuer::start().await;
+    let body: String = issuer
+        .public_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let v = verifier(&issuer.config_builder().jwt_key(body).build().unwrap());
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 0);
+}
+
+#[tokio::test]
+async fn bearer_header_to_identity() {
+    use http::header::AUTHORIZATION;
+    use http::{HeaderMap, HeaderValue};
+
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    let token = issuer.oauth_token("user_9").sign();
+    let mut headers = HeaderMap::new();
+    assert_eq!(mcp_clerk::bearer_token(&headers), Ok(None));
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("bEaReR {token}")).unwrap(),
+    );
+    let found = mcp_clerk::bearer_token(&headers).unwrap().unwrap();
+    assert_eq!(v.verify(found).await.unwrap().user().id(), "user_9");
+    headers.append(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    assert_eq!(
+        mcp_clerk::bearer_token(&headers).unwrap_err().reason(),
+        "authorization-header-invalid"
+    );
+    let oversized = issuer.oauth_token("u").oversized().sign();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {oversized}")).unwrap(),
+    );
+    assert_eq!(
+        mcp_clerk::bearer_token(&headers).unwrap_err().reason(),
+        "token-too-large"
+    );
+}

@@ -10,7 +10,8 @@
 //!   it (single flight). After any fetch, unknown kids cannot trigger another
 //!   until the cooldown has passed, so a kid spray cannot cause a fetch storm.
 //! - When a fetch fails or times out, the keys already known keep working.
-//!   With no key known at all, verification fails closed.
+//!   With no key known at all, verification fails closed (and fetches are
+//!   retried at most once per second, or per cooldown if shorter).
 //! - A successful fetch replaces the key set (a key removed by rotation stops
 //!   verifying). A fetch that yields no usable key is treated as a failure.
 

@@ -10,6 +10,9 @@ use super::parse::{KeyMap, parse_jwks};
 use crate::config::{ClerkConfig, ConfigError};
 use crate::token::TokenError;
 
+/// Minimum time between fetches while no key is known.
+const NO_KEYS_RETRY: Duration = Duration::from_secs(1);
+
 /// Largest JWKS body accepted.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
@@ -67,10 +70,19 @@ impl RemoteJwks {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether a fetch now would come too soon after the last one. While no
+    /// key is known at all (Clerk unreachable at startup), retries are allowed
+    /// once per second (or per cooldown, if shorter): every request fails
+    /// anyway, and the server recovers quickly once the JWKS is reachable.
     fn in_cooldown(&self, state: &State, now: Instant) -> bool {
+        let window = if state.keys.is_empty() {
+            self.cooldown.min(NO_KEYS_RETRY)
+        } else {
+            self.cooldown
+        };
         state
             .last_attempt
-            .is_some_and(|t| now.saturating_duration_since(t) < self.cooldown)
+            .is_some_and(|t| now.saturating_duration_since(t) < window)
     }
 
     pub(super) async fn key_for(
