@@ -4,26 +4,51 @@
 //! authorization server metadata → dynamic registration → PKCE authorize →
 //! token → `tools/call`.
 
+use mcp_clerk::McpServer;
 use mcp_clerk::dev::DevClerk;
+use mcp_clerk::prelude::*;
 use mcp_clerk_examples::{Clerk, quickstart};
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::auth::{AuthClient, AuthorizationRequest, OAuthState};
+use rmcp::transport::auth::{AuthClient, AuthorizationCallback, AuthorizationRequest, OAuthState};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 
 const REDIRECT: &str = "http://127.0.0.1:33419/callback";
 
 /// Follows the authorize URL like a browser would until the redirect back to
-/// the client (the emulator auto-consents), returning that callback URL.
-async fn follow(url: &str) -> String {
+/// the client, returning that callback URL. When the emulator shows its
+/// consent page, approves as `user` in `org` (`None`: personal account).
+async fn follow_as(url: &str, user: &str, org: Option<&str>) -> String {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let mut next = url.to_owned();
+    let mut resp = http.get(url).send().await.unwrap();
     for _ in 0..5 {
-        let resp = http.get(&next).send().await.unwrap();
+        if resp.status() == 200 {
+            let base = resp.url().clone();
+            let html = resp.text().await.unwrap();
+            let request_id = html
+                .split("name=\"request_id\" value=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("a consent page")
+                .to_owned();
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("request_id", &request_id)
+                .append_pair("user_id", user)
+                .append_pair("org_id", org.unwrap_or(""))
+                .append_pair("decision", "allow");
+            resp = http
+                .post(base.join("/oauth/authorize").unwrap())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.finish())
+                .send()
+                .await
+                .unwrap();
+            continue;
+        }
         assert!(
             resp.status().is_redirection(),
             "authorize answered {}",
@@ -33,9 +58,14 @@ async fn follow(url: &str) -> String {
         if location.starts_with(REDIRECT) {
             return location;
         }
-        next = location;
+        resp = http.get(&location).send().await.unwrap();
     }
     panic!("no redirect back to the client");
+}
+
+/// [`follow_as`] when the emulator auto-consents.
+async fn follow(url: &str) -> String {
+    follow_as(url, "", None).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -112,4 +142,94 @@ async fn rmcp_oauth_client_runs_the_full_flow() {
     );
     client.cancel().await.unwrap();
     running.stop().await.unwrap();
+}
+
+/// Needs an active organization.
+#[tool(org = required)]
+async fn org_name(org: ClerkOrg) -> String {
+    org.id().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rmcp_oauth_client_steps_up_for_an_organization() {
+    let dev = DevClerk::new().start().await.unwrap();
+    let config = dev
+        .config_builder()
+        .scopes(["email", "profile", "user:org:read"])
+        .build()
+        .unwrap();
+    let bound = McpServer::new("step-up", "1")
+        .clerk(config)
+        .tools(tools![org_name])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}/mcp", bound.local_addr());
+    let server = tokio::spawn(bound.run_until(std::future::pending()));
+
+    // First authorization: the user approves without choosing an organization.
+    let mut oauth = OAuthState::new(url.as_str(), None).await.unwrap();
+    oauth
+        .start_authorization(
+            AuthorizationRequest::new(REDIRECT).with_client_name("rmcp step-up test"),
+        )
+        .await
+        .unwrap();
+    let callback = follow_as(
+        &oauth.get_authorization_url().await.unwrap(),
+        "user_bob",
+        None,
+    )
+    .await;
+    oauth.handle_callback_url(&callback).await.unwrap();
+    let auth_client = AuthClient::new(
+        reqwest::Client::default(),
+        oauth.into_authorization_manager().unwrap(),
+    );
+
+    let config = StreamableHttpClientTransportConfig::with_uri(url.clone());
+    let client = ()
+        .serve(StreamableHttpClientTransport::with_client(
+            auth_client.clone(),
+            config.clone(),
+        ))
+        .await
+        .unwrap();
+    let err = client
+        .call_tool(CallToolRequestParams::new("org_name"))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("insufficient_scope"), "{err:?}");
+    let _ = client.cancel().await;
+
+    // Step-up: rmcp asks for the union of its scopes and the challenged one;
+    // this time the user picks org_acme.
+    {
+        let manager = auth_client.auth_manager.lock().await;
+        let upgrade = manager
+            .request_scope_upgrade("user:org:read")
+            .await
+            .unwrap();
+        let callback = follow_as(&upgrade, "user_bob", Some("org_acme")).await;
+        let cb = AuthorizationCallback::from_redirect_url(&callback).unwrap();
+        manager
+            .exchange_code_for_token_with_issuer(&cb.code, &cb.csrf_token, cb.issuer.as_deref())
+            .await
+            .unwrap();
+    }
+    let client = ()
+        .serve(StreamableHttpClientTransport::with_client(
+            auth_client,
+            config,
+        ))
+        .await
+        .unwrap();
+    let result = client
+        .call_tool(CallToolRequestParams::new("org_name"))
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&result).unwrap();
+    assert_eq!(json["content"][0]["text"], "org_acme");
+    client.cancel().await.unwrap();
+    server.abort();
 }
