@@ -7,6 +7,7 @@
 //! | `quickstart` | [`quickstart`] | `#[tool]` with auth, org + permission and public tools; the local Clerk emulator when no Clerk settings are present |
 //! | `axum_app` | [`axum_app`] | adding MCP to an existing axum app: one merged router |
 //! | `organizations` | [`organizations`] | organizations, roles and permissions |
+//! | `dev_clerk` | — | the local Clerk emulator alone, printing a token per dev user |
 //!
 //! Testing your own tools with `mcp_clerk::testing` is shown in
 //! `examples/tests/testing_your_tools.rs`.
