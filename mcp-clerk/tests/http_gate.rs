@@ -329,6 +329,11 @@ async fn oversized_bodies_get_413() {
         "params":{"name":"ping","arguments":{"pad":"x".repeat(4096)}}});
     let r = post(&server.url, None, &big).await;
     assert_eq!(r.status(), 413);
+    // an authenticated caller no tool would ask to step up: the gate does not
+    // read the body, rmcp enforces the same limit
+    let token = issuer.oauth_token("user_1").sign();
+    let r = post(&server.url, Some(&token), &big).await;
+    assert_eq!(r.status(), 413);
     // chunked, without Content-Length: the limit holds while streaming
     let status = raw_chunked_post(&server.base, &serde_json::to_vec(&big).unwrap()).await;
     assert_eq!(status, 413);

@@ -45,6 +45,10 @@ use crate::tool::dispatch::ToolSet;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
+/// Above this many tools the gate does not pre-check every policy for a
+/// caller and always reads the target from the request.
+const MAX_PRECHECK_POLICIES: usize = 32;
+
 /// Where the gate finds each tool's policy.
 #[derive(Debug)]
 pub(crate) enum Policies {
@@ -62,6 +66,30 @@ impl Policies {
         match self {
             Policies::Tools(tools) => tools.policy(name),
             Policies::Table { by_name, default } => Some(by_name.get(name).unwrap_or(default)),
+        }
+    }
+
+    /// Whether some policy would ask `caller` to step up (403), so the gate
+    /// must know which tool a request calls. When none would, an
+    /// authenticated request passes whatever it targets and its body is not
+    /// read. Asks [`policy::decide`] for every policy (at most
+    /// [`MAX_PRECHECK_POLICIES`]; beyond that the gate always peeks).
+    fn may_need_step_up(&self, caller: &Identity) -> bool {
+        let step_up = |p: &ToolPolicy| {
+            matches!(
+                policy::decide(p, Some(caller)),
+                Decision::InsufficientScope { .. } | Decision::Unauthenticated { .. }
+            )
+        };
+        match self {
+            Policies::Tools(tools) => {
+                tools.len() > MAX_PRECHECK_POLICIES || tools.iter().any(|t| step_up(t.policy()))
+            }
+            Policies::Table { by_name, default } => {
+                by_name.len() >= MAX_PRECHECK_POLICIES
+                    || step_up(default)
+                    || by_name.values().any(step_up)
+            }
         }
     }
 
@@ -125,7 +153,7 @@ impl Gate {
     fn verdict(&self, peek: &Peek, caller: Option<&Identity>) -> Verdict {
         match peek {
             Peek::One(t) => self.verdict_for(t, caller),
-            Peek::Unreadable => self.verdict_for(&Target::Other, caller),
+            Peek::Unreadable | Peek::NotRead => self.verdict_for(&Target::Other, caller),
             Peek::Batch(targets) => {
                 let mut unauth: Option<Vec<String>> = None;
                 let mut scope: Option<Vec<String>> = None;
@@ -262,27 +290,44 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
         return next.run(Request::from_parts(parts, body)).await;
     }
 
-    // What does the request ask for?
-    let (peek, body) = if parts.method == Method::POST {
-        match peek::from_headers(&parts.headers) {
-            Some(target) => (Peek::One(target), body),
-            None => match read_body(body, gate.max_body, &parts.headers).await {
-                Ok(bytes) => (peek::from_body(&bytes), Body::from(bytes)),
-                Err(response) => return response,
-            },
-        }
-    } else {
-        (Peek::One(Target::Other), body)
+    // Who is asking? (A malformed header is refused before the body is read.)
+    let token = match bearer_token(&parts.headers) {
+        Ok(token) => token,
+        Err(e) => return gate.invalid_token(&parts.headers, &Peek::Unreadable, &e),
+    };
+    let verified = match token {
+        None => None,
+        Some(token) => Some(verifier.verify(token).await),
+    };
+    let identity = match &verified {
+        Some(Ok(identity)) => Some(identity),
+        _ => None,
     };
 
-    // Who is asking?
-    let identity = match bearer_token(&parts.headers) {
-        Ok(None) => None,
-        Ok(Some(token)) => match verifier.verify(token).await {
-            Ok(identity) => Some(identity),
-            Err(e) => return gate.invalid_token(&parts.headers, &peek, &e),
-        },
-        Err(e) => return gate.invalid_token(&parts.headers, &peek, &e),
+    // What does the request ask for? Not needed when an authenticated caller
+    // could not be asked to step up for any tool: then the body streams to
+    // rmcp untouched.
+    let needs_target = match identity {
+        Some(identity) => gate.policies.may_need_step_up(identity),
+        None => true,
+    };
+    let (peek, body) = if parts.method != Method::POST {
+        (Peek::One(Target::Other), body)
+    } else if !needs_target {
+        (Peek::NotRead, body)
+    } else if let Some(target) = peek::from_headers(&parts.headers) {
+        (Peek::One(target), body)
+    } else {
+        match read_body(body, gate.max_body, &parts.headers).await {
+            Ok(bytes) => (peek::from_body(&bytes), Body::from(bytes)),
+            Err(response) => return response,
+        }
+    };
+
+    let identity = match verified {
+        None => None,
+        Some(Ok(identity)) => Some(identity),
+        Some(Err(e)) => return gate.invalid_token(&parts.headers, &peek, &e),
     };
     parts.headers.remove(header::AUTHORIZATION);
 

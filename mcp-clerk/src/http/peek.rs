@@ -31,6 +31,9 @@ pub(crate) enum Peek {
     Batch(Vec<Target>),
     /// Not a JSON-RPC message the gate can read; rmcp will reject it.
     Unreadable,
+    /// Not read: the verdict does not depend on it (an authenticated caller
+    /// no tool would ask to step up).
+    NotRead,
 }
 
 #[derive(Deserialize)]

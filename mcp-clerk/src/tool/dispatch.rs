@@ -79,6 +79,11 @@ impl ToolSet {
         self.get(name).map(ToolDef::policy)
     }
 
+    /// How many tools there are.
+    pub(crate) fn len(&self) -> usize {
+        self.tools.len()
+    }
+
     /// All tools, in registration order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolDef> {
         self.tools.iter()
