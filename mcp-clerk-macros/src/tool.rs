@@ -73,6 +73,13 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
             Some("tools are registered once with concrete types: remove the type and lifetime parameters"),
         );
     }
+    if let syn::Safety::Unsafe(u) = &func.sig.safety {
+        errors.push_tokens(
+            u,
+            "`#[tool]` functions cannot be `unsafe`",
+            Some("clients call tools with arbitrary arguments: make the function safe and keep `unsafe` blocks inside it"),
+        );
+    }
     if let Some(v) = &func.sig.variadic {
         errors.push(v.span(), "`#[tool]` functions cannot be variadic", None);
     }
