@@ -6,7 +6,7 @@
 //! ```
 //! use mcp_clerk::policy::{Requirement, ToolPolicy};
 //! use mcp_clerk::tool::{ToolCall, ToolDef};
-//! use mcp_clerk::__private::rmcp::model::{CallToolResult, Content, Tool};
+//! use mcp_clerk::__private::rmcp::model::{CallToolResult, ContentBlock, Tool};
 //! use std::sync::Arc;
 //!
 //! let descriptor = Tool::new(
@@ -19,7 +19,7 @@
 //!     ToolPolicy::new().auth(Requirement::Required),
 //!     |call: ToolCall| async move {
 //!         let id = call.user().map(|u| u.id().to_owned()).unwrap_or_default();
-//!         Ok(CallToolResult::success(vec![Content::text(id)]).into())
+//!         Ok(CallToolResult::success(vec![ContentBlock::text(id)]).into())
 //!     },
 //! );
 //! assert_eq!(tool.name(), "whoami");
