@@ -5,12 +5,34 @@
 //! 2. the verified-token cache (a hit ends here);
 //! 3. JWT shape and header: `alg` must be RS256/RS384/RS512, `typ` must be
 //!    `at+jwt`, `application/at+jwt` or `JWT`;
-//! 4. the key for the header's `kid` ([`jwks`](crate::jwks) rules) and the
+//! 4. the key for the header's `kid` (see *Signing keys* below) and the
 //!    **signature, before any claim is read**;
 //! 5. the claims: kind (OAuth / session / M2M) and whether it is accepted,
 //!    `iss` equal to the configured issuer, `exp`/`nbf`/`iat` with clock skew
 //!    (Clerk's semantics), the audience policy, and for session tokens the
 //!    authorized party (`azp`) and session status (`sts`).
+//!
+//! # Signing keys
+//!
+//! With `CLERK_JWT_KEY` the configured PEM key verifies every token (no
+//! network; the `kid` is not compared, as in Clerk's SDKs). Otherwise keys come
+//! from `{issuer}/.well-known/jwks.json`, parsed once (RSA only):
+//! - a known `kid` never waits on the network; after the JWKS TTL (5 min) a
+//!   background task refreshes the set;
+//! - an unknown `kid` triggers one fetch shared by all concurrent requests
+//!   (single flight), then no other fetch for the cooldown (30 s), so a kid
+//!   spray cannot cause a fetch storm (`jwk-kid-mismatch`);
+//! - when the endpoint fails or times out, known keys keep working; with no
+//!   key known, verification fails closed (`jwk-remote-failed-to-load`) and
+//!   fetches are retried at most once per second;
+//! - a key removed from the JWKS (rotation) stops verifying at once, cached
+//!   verifications included.
+//!
+//! # Verified-token cache
+//!
+//! A verified token is remembered (keyed on the whole token, bounded, 10 000
+//! entries by default) until its `exp` plus clock skew, or 5 minutes, whichever
+//! is first; a repeat verification is a hash lookup. Refusals are not cached.
 
 mod bearer;
 mod cache;
