@@ -818,3 +818,76 @@ async fn backend_client_pages_through_many_memberships() {
     assert_eq!(all.len(), 150);
     assert_eq!(all[149].org_id(), "org_149");
 }
+
+#[tokio::test]
+async fn introspection_and_revocation() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let (client_id, body) = auto_flow(&clerk, None).await;
+    let access = body["access_token"].as_str().unwrap();
+    let refresh = body["refresh_token"].as_str().unwrap();
+    let info = |token: String| {
+        let url = format!("{}/oauth/token_info", clerk.issuer());
+        let client_id = client_id.clone();
+        async move {
+            post_form(
+                &url,
+                &[("token", token.as_str()), ("client_id", client_id.as_str())],
+            )
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+        }
+    };
+    let active = info(access.to_owned()).await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["sub"], "user_alice");
+    assert_eq!(active["client_id"], client_id.as_str());
+    assert_eq!(info("garbage".into()).await["active"], false);
+    // introspection needs client authentication
+    let resp = post_form(
+        &format!("{}/oauth/token_info", clerk.issuer()),
+        &[("token", access)],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    let revoke = |token: &str| {
+        post_form(
+            &format!("{}/oauth/token/revoke", clerk.issuer()),
+            &[("token", token), ("client_id", client_id.as_str())],
+        )
+    };
+    assert_eq!(revoke(access).send().await.unwrap().status(), 200);
+    assert_eq!(info(access.to_owned()).await["active"], false);
+    let resp = http()
+        .get(format!("{}/oauth/userinfo", clerk.issuer()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    assert_eq!(revoke(refresh).send().await.unwrap().status(), 200);
+    let resp = post_form(
+        &format!("{}/oauth/token", clerk.issuer()),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", client_id.as_str()),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        revoke("unknown").send().await.unwrap().status(),
+        200,
+        "RFC 7009: unknown tokens are fine"
+    );
+}

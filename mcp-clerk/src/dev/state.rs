@@ -1,7 +1,7 @@
 //! The emulator's in-memory state: settings, directory, registered clients
 //! and pending grants. Every map is bounded; expired entries are pruned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use super::directory::DevDirectory;
@@ -86,6 +86,8 @@ pub(crate) struct Store {
     pub(crate) pending: HashMap<String, AuthRequest>,
     pub(crate) codes: HashMap<String, Approval>,
     pub(crate) refresh: HashMap<String, RefreshGrant>,
+    /// `jti`s of revoked access tokens (introspection and userinfo refuse them).
+    pub(crate) revoked: HashSet<String>,
 }
 
 impl Store {

@@ -34,6 +34,8 @@ pub(crate) fn as_metadata(shared: &Shared) -> Value {
         "token_endpoint": format!("{iss}/oauth/token"),
         "registration_endpoint": format!("{iss}/oauth/register"),
         "userinfo_endpoint": format!("{iss}/oauth/userinfo"),
+        "revocation_endpoint": format!("{iss}/oauth/token/revoke"),
+        "introspection_endpoint": format!("{iss}/oauth/token_info"),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

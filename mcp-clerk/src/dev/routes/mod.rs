@@ -4,6 +4,7 @@
 mod authorize;
 mod backend;
 mod consent;
+mod introspect;
 mod metadata;
 mod register;
 mod token;
@@ -33,6 +34,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/oauth/token", post(token::token))
+        .route("/oauth/token_info", post(introspect::token_info))
+        .route("/oauth/token/revoke", post(introspect::revoke))
         .route(
             "/oauth/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),

@@ -23,6 +23,7 @@ use crate::dev::util::{
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TokenForm {
+    pub(crate) token: Option<String>,
     grant_type: Option<String>,
     code: Option<String>,
     redirect_uri: Option<String>,
@@ -64,7 +65,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     Ok(Some((form_decode(id), form_decode(secret))))
 }
 
-fn authenticate(
+pub(crate) fn authenticate(
     shared: &Shared,
     headers: &HeaderMap,
     form: &TokenForm,

@@ -14,13 +14,21 @@ use serde_json::json;
 use crate::dev::state::Shared;
 use crate::policy::ORG_SCOPE;
 
+/// The claims of an access token the emulator issued.
 #[derive(Deserialize)]
-struct AccessClaims {
-    sub: String,
+pub(crate) struct AccessClaims {
+    pub(crate) sub: String,
     #[serde(default)]
-    scope: String,
+    pub(crate) scope: String,
     #[serde(default)]
-    org_id: Option<String>,
+    pub(crate) org_id: Option<String>,
+    #[serde(default)]
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) jti: String,
+    #[serde(default)]
+    pub(crate) iat: u64,
+    pub(crate) exp: u64,
 }
 
 fn unauthorized(description: &str) -> Response {
@@ -33,8 +41,9 @@ fn unauthorized(description: &str) -> Response {
         .into_response()
 }
 
-/// Verifies an access token this emulator signed (signature, `typ`, `iss`, `exp`).
-fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
+/// Verifies an access token this emulator signed (signature, `typ`, `iss`,
+/// `exp`, not revoked).
+pub(crate) fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
     let header = jsonwebtoken::decode_header(token).ok()?;
     if header.typ.as_deref() != Some("at+jwt") {
         return None;
@@ -45,9 +54,10 @@ fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
     validation.validate_aud = false;
     validation.set_issuer(&[&shared.settings.issuer]);
     validation.leeway = 5;
-    jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
-        .ok()
-        .map(|d| d.claims)
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+        .ok()?
+        .claims;
+    (!shared.store().revoked.contains(&claims.jti)).then_some(claims)
 }
 
 pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
