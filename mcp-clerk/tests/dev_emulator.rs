@@ -891,3 +891,56 @@ async fn introspection_and_revocation() {
         "RFC 7009: unknown tokens are fine"
     );
 }
+
+#[tokio::test]
+async fn debug_output_holds_no_secrets() {
+    let builder = DevClerk::new()
+        .secret_key("sk_test_do_not_print")
+        .auto_consent(true);
+    assert!(!format!("{builder:?}").contains("sk_test_do_not_print"));
+    let clerk = builder.start().await.unwrap();
+    let (_, body) = auto_flow(&clerk, None).await;
+    let debug = format!("{clerk:?} {:?}", clerk.token("user_alice"));
+    assert!(!debug.contains("sk_test_do_not_print"), "{debug}");
+    assert!(!debug.contains(body["refresh_token"].as_str().unwrap()));
+    assert!(!debug.contains(body["access_token"].as_str().unwrap()));
+}
+
+#[tokio::test]
+async fn openid_scope_adds_an_id_token() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let client = register(&clerk, json!({"redirect_uris": [REDIRECT], "scope": "openid email", "token_endpoint_auth_method": "none"})).await;
+    let id = client["client_id"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("nonce", "n-0S6"),
+        ],
+    )
+    .await;
+    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    let body: Value = exchange(&clerk, id, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id_token = body["id_token"].as_str().expect("an id_token");
+    let header = jsonwebtoken::decode_header(id_token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let payload: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(id_token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(payload["aud"], id);
+    assert_eq!(payload["nonce"], "n-0S6");
+    assert_eq!(payload["email"], "alice@example.com");
+    assert!(payload.get("name").is_none(), "no profile scope, no name");
+}

@@ -86,7 +86,7 @@ pub const SCOPES_SUPPORTED: &[&str] = &[
 ///     .auto_consent_as("user_1", Some("org_1"));
 /// # let _ = dev;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DevClerk {
     directory: DevDirectory,
     bind: SocketAddr,
@@ -99,6 +99,21 @@ pub struct DevClerk {
     secret_key: Option<String>,
     audience_from_resource: bool,
     refresh_tokens: bool,
+}
+
+impl std::fmt::Debug for DevClerk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevClerk")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("default_scopes", &self.default_scopes)
+            .field("auto_consent", &self.auto_consent)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for DevClerk {

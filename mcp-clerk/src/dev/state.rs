@@ -23,7 +23,7 @@ pub(crate) struct AutoConsent {
 }
 
 /// Fixed settings of a running emulator.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) issuer: String,
     pub(crate) instance_id: String,
@@ -36,8 +36,20 @@ pub(crate) struct Settings {
     pub(crate) issue_refresh_tokens: bool,
 }
 
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("issuer", &self.issuer)
+            .field("instance_id", &self.instance_id)
+            .field("default_scopes", &self.default_scopes)
+            .field("auto_consent", &self.auto_consent)
+            .field("secret_key", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
 /// A client registered through DCR.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Client {
     pub(crate) id: String,
     pub(crate) secret: Option<String>,
@@ -47,6 +59,18 @@ pub(crate) struct Client {
     pub(crate) auth_method: String,
     pub(crate) grant_types: Vec<String>,
     pub(crate) issued_at: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("scopes", &self.scopes)
+            .field("auth_method", &self.auth_method)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A validated authorization request waiting for the consent decision.
@@ -80,7 +104,8 @@ pub(crate) struct RefreshGrant {
     pub(crate) resource: Option<String>,
 }
 
-#[derive(Debug, Default)]
+/// Keys of `pending`, `codes` and `refresh` are secrets: no `Debug`.
+#[derive(Default)]
 pub(crate) struct Store {
     pub(crate) clients: HashMap<String, Client>,
     pub(crate) pending: HashMap<String, AuthRequest>,
@@ -105,12 +130,19 @@ impl Store {
 }
 
 /// Everything the handlers share.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) directory: DevDirectory,
     pub(crate) minter: Minter,
     store: Mutex<Store>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {
