@@ -1,7 +1,7 @@
 //! `tools![a, b, path::c]` → `Vec<ToolDef>`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -17,12 +17,26 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return syn::Error::new(e.span(), message).to_compile_error();
         }
     };
+    let mut seen: Vec<String> = Vec::new();
+    let mut errors = TokenStream::new();
+    for path in &paths {
+        let key = path.to_token_stream().to_string();
+        if seen.contains(&key) {
+            let message = format!(
+                "`{}` is listed twice\n\n= help: list each tool once",
+                key.replace(' ', "")
+            );
+            errors.extend(syn::Error::new_spanned(path, message).to_compile_error());
+        }
+        seen.push(key);
+    }
     let defs = paths.iter().map(|p| {
         quote_spanned! {p.span()=>
             <#p as ::mcp_clerk::__private::ToolFactory>::tool_def()
         }
     });
-    quote! {
+    quote! {{
+        #errors
         ::mcp_clerk::__private::tool_list([#(#defs),*])
-    }
+    }}
 }
