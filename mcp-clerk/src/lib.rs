@@ -51,12 +51,12 @@ pub use mcp_clerk_macros::tools;
 /// Structured tool output: `Json<T>` puts `T` in `structuredContent` and its
 /// schema in the tool's `outputSchema`.
 pub use rmcp::Json;
-/// serde, re-exported for `#[serde(crate = "mcp_clerk::serde")]`.
-#[doc(no_inline)]
-pub use serde;
 /// schemars, re-exported for `#[schemars(crate = "mcp_clerk::schemars")]`.
 #[doc(no_inline)]
 pub use schemars;
+/// serde, re-exported for `#[serde(crate = "mcp_clerk::serde")]`.
+#[doc(no_inline)]
+pub use serde;
 
 // --- dev emulator ---
 pub mod backend;
