@@ -944,3 +944,44 @@ async fn openid_scope_adds_an_id_token() {
     assert_eq!(payload["email"], "alice@example.com");
     assert!(payload.get("name").is_none(), "no profile scope, no name");
 }
+
+/// The enrichment recipe for the gate: an OAuth token names only the org, so
+/// a permission tool is forbidden until the Backend API membership fills in
+/// the role and permissions.
+#[tokio::test]
+async fn backend_membership_completes_an_oauth_callers_org() {
+    use mcp_clerk::backend::BackendClient;
+    use mcp_clerk::policy::{Decision, Forbidden, ToolPolicy, decide};
+    use mcp_clerk::{Identity, Verifier};
+
+    let clerk = DevClerk::new().start().await.unwrap();
+    let config = clerk.config_builder().build().unwrap();
+    let verifier = Verifier::new(&config).unwrap();
+    let backend = BackendClient::from_config(&config)
+        .expect("the dev config carries the secret key")
+        .api_url(clerk.backend_api_url());
+    let policy = ToolPolicy::new().permission("org:projects:create");
+
+    for (user, expected) in [
+        ("user_alice", Decision::Allow),
+        (
+            "user_bob",
+            Decision::Forbidden(Forbidden::MissingPermission("org:projects:create".into())),
+        ),
+    ] {
+        let token = clerk.token(user).org("org_acme").mint().unwrap();
+        let caller = verifier.verify(&token).await.unwrap();
+        assert_eq!(
+            decide(&policy, Some(&caller)),
+            Decision::Forbidden(Forbidden::OrgPermissionsUnknown)
+        );
+        let org = caller.org().unwrap();
+        let membership = backend
+            .membership(caller.user().id(), org.id())
+            .await
+            .unwrap()
+            .unwrap();
+        let enriched = Identity::new(caller.user().clone(), Some(membership.to_org()));
+        assert_eq!(decide(&policy, Some(&enriched)), expected, "{user}");
+    }
+}
