@@ -99,7 +99,10 @@ mod tests {
         let key = SigningKey::generate("ins_test");
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(key.kid().to_owned());
-        let token = key.sign(&header, &serde_json::json!({"sub": "user_1", "exp": 4_000_000_000u64}));
+        let token = key.sign(
+            &header,
+            &serde_json::json!({"sub": "user_1", "exp": 4_000_000_000u64}),
+        );
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_aud = false;
         let jwk = key.jwk();

@@ -32,7 +32,8 @@ pub mod extract;
 pub mod http;
 mod server;
 pub use server::{
-    BoundServer, BuildError, DEFAULT_MAX_BODY_BYTES, McpServer, ServeError, SessionMode, shutdown_signal,
+    BoundServer, BuildError, DEFAULT_MAX_BODY_BYTES, McpServer, ServeError, SessionMode,
+    shutdown_signal,
 };
 
 // --- macros (tool output, ToolError, __private) ---

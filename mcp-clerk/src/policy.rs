@@ -191,9 +191,9 @@ impl std::fmt::Display for Forbidden {
             Forbidden::MissingRole(roles) => {
                 write!(f, "needs one of the roles `{}`", roles.join("`, `"))
             }
-            Forbidden::OrgPermissionsUnknown => f.write_str(
-                "the access token does not carry organization roles or permissions",
-            ),
+            Forbidden::OrgPermissionsUnknown => {
+                f.write_str("the access token does not carry organization roles or permissions")
+            }
         }
     }
 }
@@ -268,7 +268,8 @@ pub fn decide(policy: &ToolPolicy, caller: Option<&Identity>) -> Decision {
 
     let scope_limited = matches!(kind, TokenKind::OAuth | TokenKind::M2M);
     let missing_scope = scope_limited && policy.scopes().any(|s| !user.has_scope(s));
-    let missing_org_oauth = kind == TokenKind::OAuth && org_req == Requirement::Required && org.is_none();
+    let missing_org_oauth =
+        kind == TokenKind::OAuth && org_req == Requirement::Required && org.is_none();
     if missing_scope || missing_org_oauth {
         return Decision::InsufficientScope {
             scopes: policy.challenge_scopes(),
@@ -331,12 +332,16 @@ mod tests {
         let p = ToolPolicy::new().auth(Requirement::Required).scope("a");
         assert_eq!(
             decide(&p, None),
-            Decision::Unauthenticated { scopes: scopes(&["a"]) }
+            Decision::Unauthenticated {
+                scopes: scopes(&["a"])
+            }
         );
         let p = ToolPolicy::new().org(Requirement::Required).scope("a");
         assert_eq!(
             decide(&p, None),
-            Decision::Unauthenticated { scopes: scopes(&["a", ORG_SCOPE]) }
+            Decision::Unauthenticated {
+                scopes: scopes(&["a", ORG_SCOPE])
+            }
         );
     }
 
@@ -345,7 +350,9 @@ mod tests {
         let p = ToolPolicy::new().scope("a").scope("b");
         assert_eq!(
             decide(&p, Some(&oauth(&["a"], None))),
-            Decision::InsufficientScope { scopes: scopes(&["a", "b"]) }
+            Decision::InsufficientScope {
+                scopes: scopes(&["a", "b"])
+            }
         );
         assert_eq!(decide(&p, Some(&oauth(&["a", "b"], None))), Decision::Allow);
     }
@@ -355,7 +362,9 @@ mod tests {
         let p = ToolPolicy::new().org(Requirement::Required).scope("a");
         assert_eq!(
             decide(&p, Some(&oauth(&["a"], None))),
-            Decision::InsufficientScope { scopes: scopes(&["a", ORG_SCOPE]) }
+            Decision::InsufficientScope {
+                scopes: scopes(&["a", ORG_SCOPE])
+            }
         );
         let org = ClerkOrg::example("org_1", "org:member", &[]);
         assert_eq!(decide(&p, Some(&oauth(&["a"], Some(org)))), Decision::Allow);
@@ -385,7 +394,9 @@ mod tests {
         assert!(decide(&p, None).visible());
         assert_eq!(
             decide(&p, None),
-            Decision::Unauthenticated { scopes: scopes(&[ORG_SCOPE]) }
+            Decision::Unauthenticated {
+                scopes: scopes(&[ORG_SCOPE])
+            }
         );
     }
 }

@@ -107,7 +107,11 @@ mod tests {
     fn clerk_documented_example() {
         assert_eq!(
             decode("o:dashboard,o:teams", "manage,read", "3,2"),
-            ["org:dashboard:manage", "org:dashboard:read", "org:teams:read"]
+            [
+                "org:dashboard:manage",
+                "org:dashboard:read",
+                "org:teams:read"
+            ]
         );
     }
 
@@ -115,7 +119,12 @@ mod tests {
     fn table() {
         let cases: &[(&str, &str, &str, &[&str])] = &[
             // user-only features are skipped when pairing masks with features
-            ("u:billing,o:dashboard", "read", "1", &["org:dashboard:read"]),
+            (
+                "u:billing,o:dashboard",
+                "read",
+                "1",
+                &["org:dashboard:read"],
+            ),
             ("o:a,u:b,o:c", "x,y", "1,2", &["org:a:x", "org:c:y"]),
             // both-scoped features count as organization features
             ("ou:a,uo:b", "x", "1,1", &["org:a:x", "org:b:x"]),
@@ -125,7 +134,12 @@ mod tests {
             ("o:a,o:b", "x", "0", &[]),
             ("o:a,o:b", "x", "1", &["org:a:x"]),
             // surrounding spaces are tolerated
-            (" o:a , o:b ", " x , y ", " 2 , 3 ", &["org:a:y", "org:b:x", "org:b:y"]),
+            (
+                " o:a , o:b ",
+                " x , y ",
+                " 2 , 3 ",
+                &["org:a:y", "org:b:x", "org:b:y"],
+            ),
             // malformed masks fail closed, for every feature
             ("o:a,o:b", "x", "1,-1", &[]),
             ("o:a", "x", "1.5", &[]),
@@ -137,7 +151,11 @@ mod tests {
             ("dashboard,o:a", "x", "1", &["org:a:x"]),
         ];
         for (fea, per, fpm, want) in cases {
-            assert_eq!(decode(fea, per, fpm), *want, "fea={fea} per={per} fpm={fpm}");
+            assert_eq!(
+                decode(fea, per, fpm),
+                *want,
+                "fea={fea} per={per} fpm={fpm}"
+            );
         }
     }
 

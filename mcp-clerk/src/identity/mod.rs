@@ -444,7 +444,11 @@ mod tests {
         assert!(org.has_role("org:admin") && org.has_role("admin") && !org.has_role("member"));
         assert_eq!(
             org.permissions(),
-            ["org:dashboard:manage", "org:dashboard:read", "org:teams:read"]
+            [
+                "org:dashboard:manage",
+                "org:dashboard:read",
+                "org:teams:read"
+            ]
         );
         assert!(org.has_permission("org:teams:read") && !org.has_permission("org:teams:manage"));
         let user = id.user();

@@ -36,15 +36,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use rmcp::ErrorData;
+use rmcp::RoleServer;
 use rmcp::model::{CallToolResponse, JsonObject, Tool};
 use rmcp::service::RequestContext;
-use rmcp::RoleServer;
 
 use crate::identity::{ClerkOrg, ClerkUser, Identity};
 use crate::policy::ToolPolicy;
 
 /// The boxed future a tool handler returns.
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<CallToolResponse, ErrorData>> + Send + 'static>>;
+pub type ToolFuture =
+    Pin<Box<dyn Future<Output = Result<CallToolResponse, ErrorData>> + Send + 'static>>;
 
 /// A type-erased tool handler.
 pub type ToolHandler = Arc<dyn Fn(ToolCall) -> ToolFuture + Send + Sync + 'static>;
