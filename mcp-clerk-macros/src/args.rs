@@ -47,10 +47,11 @@ pub(crate) struct Param {
 const ARG_KEYS: &[&str] = &["description", "default", "rename"];
 
 /// Reads every parameter, strips the helper attributes from `inputs`, and
-/// records every problem.
+/// records every problem (the policy rules only when `policy_known`).
 pub(crate) fn analyze(
     inputs: &mut Punctuated<FnArg, Token![,]>,
     attr: &ToolAttr,
+    policy_known: bool,
     errors: &mut Errors,
 ) -> Vec<Param> {
     let mut params = Vec::new();
@@ -99,7 +100,8 @@ pub(crate) fn analyze(
             }
         };
         match &kind {
-            Kind::Inject => check_injected(&ty, attr, errors),
+            Kind::Inject if policy_known => check_injected(&ty, attr, errors),
+            Kind::Inject => {}
             Kind::Struct => {
                 if struct_span.is_some() {
                     errors.push_tokens(
