@@ -456,6 +456,12 @@ impl McpServer {
             sessions,
         });
 
+        // scopes_supported: the configured scopes, else every scope a tool asks for.
+        let advertised: Vec<String> = match config.as_ref().map(|c| c.scopes_supported()) {
+            Some(scopes) if !scopes.is_empty() => scopes.to_vec(),
+            _ => gate.policies.challenge_scopes(),
+        };
+
         let mcp = Router::new()
             .route(&mcp_path, rmcp_router)
             .layer(axum::middleware::from_fn_with_state(gate, gate::run))
@@ -467,7 +473,7 @@ impl McpServer {
                 resource,
                 mcp_path: &mcp_path,
                 issuer: config.issuer(),
-                scopes: config.scopes_supported(),
+                scopes: &advertised,
                 resource_name: Some(resource_name.as_deref().unwrap_or(&name)),
                 resource_documentation: resource_documentation.as_deref(),
                 upstream_timeout: config.jwks_timeout(),

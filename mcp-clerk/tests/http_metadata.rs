@@ -248,3 +248,27 @@ async fn authorization_server_outage_is_502_and_not_cached_long() {
     assert_eq!(r.status(), 200);
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn scopes_supported_defaults_to_the_scopes_tools_ask_for() {
+    let issuer = TestIssuer::start().await;
+    let server = start(McpServer::new("s", "1").clerk(issuer.config()).tools([
+        ping(),
+        notes(),
+        org_info(),
+        whoami(),
+    ]))
+    .await;
+    let doc: Value = client()
+        .get(format!("{}{PRM_PATH}", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["scopes_supported"],
+        json!(["notes:read", "user:org:read"])
+    );
+}

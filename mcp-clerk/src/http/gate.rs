@@ -93,6 +93,27 @@ impl Policies {
         }
     }
 
+    /// Every scope some tool's challenge asks for, deduplicated, in order.
+    pub(crate) fn challenge_scopes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            Policies::Tools(tools) => {
+                for t in tools.iter() {
+                    union(&mut out, t.policy().challenge_scopes());
+                }
+            }
+            Policies::Table { by_name, default } => {
+                union(&mut out, default.challenge_scopes());
+                let mut names: Vec<&String> = by_name.keys().collect();
+                names.sort();
+                for n in names {
+                    union(&mut out, by_name[n].challenge_scopes());
+                }
+            }
+        }
+        out
+    }
+
     /// Whether every tool needs a valid token.
     pub(crate) fn all_need_auth(&self) -> bool {
         match self {
