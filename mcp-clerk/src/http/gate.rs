@@ -36,7 +36,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use super::challenge::{Challenge, ChallengeError};
 use super::origin::{HostPolicy, OriginPolicy};
 use super::peek::{self, Peek, Target};
-use super::resource::ResourceInfo;
+use super::resource::{ResourceInfo, ensure_host};
 use super::session::{SessionBindings, SessionCheck};
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
@@ -290,6 +290,7 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Byte
 /// The axum middleware function.
 pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
+    ensure_host(&parts.uri, &mut parts.headers);
     if !gate.hosts.check(&parts.headers) {
         return plain(
             StatusCode::FORBIDDEN,

@@ -11,10 +11,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use serde::Serialize;
 
-use super::resource::ResourceInfo;
+use super::resource::{ResourceInfo, ensure_host};
 
 /// The RFC 9728 document for one MCP endpoint.
 ///
@@ -129,7 +129,12 @@ impl MetadataState {
     }
 }
 
-async fn serve_metadata(State(state): State<Arc<MetadataState>>, headers: HeaderMap) -> Response {
+async fn serve_metadata(
+    State(state): State<Arc<MetadataState>>,
+    uri: Uri,
+    mut headers: HeaderMap,
+) -> Response {
+    ensure_host(&uri, &mut headers);
     match state.document(&headers) {
         Some(body) => (
             [

@@ -96,6 +96,20 @@ impl ResourceInfo {
     }
 }
 
+/// HTTP/2 carries the host in `:authority`, and some routers drop the `Host`
+/// header hyper synthesises from it: restore it so every check sees one.
+pub(crate) fn ensure_host(uri: &http::Uri, headers: &mut HeaderMap) {
+    if headers.contains_key(http::header::HOST) {
+        return;
+    }
+    if let Some(value) = uri
+        .authority()
+        .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok())
+    {
+        headers.insert(http::header::HOST, value);
+    }
+}
+
 /// Whether `host` (as in a `Host` header, IPv6 in brackets) is a loopback host.
 pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -137,6 +151,17 @@ mod tests {
             "https://mcp.example.com/.well-known/oauth-protected-resource"
         );
         assert_eq!(info.public_path(), "");
+    }
+
+    #[test]
+    fn host_is_restored_from_the_authority() {
+        let uri: http::Uri = "http://127.0.0.1:8080/mcp".parse().unwrap();
+        let mut h = HeaderMap::new();
+        ensure_host(&uri, &mut h);
+        assert_eq!(h[http::header::HOST], "127.0.0.1:8080");
+        let mut h = headers("localhost:1");
+        ensure_host(&uri, &mut h);
+        assert_eq!(h[http::header::HOST], "localhost:1");
     }
 
     #[test]
