@@ -51,6 +51,8 @@ pub(crate) struct ToolAttr {
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) annotations: Annotations,
+    /// `crate = "path"`: where mcp-clerk is, when it is not `::mcp_clerk`.
+    pub(crate) krate: Option<syn::Path>,
 }
 
 const KEYS: &[&str] = &[
@@ -66,9 +68,10 @@ const KEYS: &[&str] = &[
     "title",
     "description",
     "annotations",
+    "crate",
 ];
 
-const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `name`, `title`, `description`, `annotations(..)`";
+const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `name`, `title`, `description`, `annotations(..)`, `crate`";
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
 
@@ -151,6 +154,19 @@ impl ToolAttr {
             "title" => self.title = string(key, &meta, errors),
             "description" => self.description = string(key, &meta, errors),
             "annotations" => self.annotations = annotations(&meta, errors),
+            "crate" => {
+                self.krate = string(key, &meta, errors).and_then(|lit| match lit.parse() {
+                    Ok(path) => Some(path),
+                    Err(_) => {
+                        errors.push(
+                            lit.span(),
+                            "`crate` must be a path",
+                            Some("write `crate = \"::my_reexport::mcp_clerk\"`"),
+                        );
+                        None
+                    }
+                })
+            }
             _ => {}
         }
         if matches!(key, "scope" | "scopes") {

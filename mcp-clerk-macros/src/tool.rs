@@ -1,7 +1,7 @@
 //! `#[tool]`: the function stays as written; a hidden type named like it
 //! implements `ToolFactory`, building the `ToolDef`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, ReturnType, Type};
@@ -30,10 +30,26 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     let ident = &func.sig.ident;
     let vis = &func.vis;
+    let krate = match &tool_attr.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::mcp_clerk),
+    };
+    let p = quote!(#krate::__private);
+    // A braced struct lives in the type namespace only, so it can share the
+    // function's name; `tools![f]` calls `f::__mcp_clerk_tool_def()`.
     let factory = quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
         #vis struct #ident {}
+
+        #[allow(clippy::all)]
+        impl #ident {
+            #[doc(hidden)]
+            #[allow(dead_code, missing_docs, unreachable_pub)]
+            #vis fn __mcp_clerk_tool_def() -> #p::ToolDef {
+                <Self as #p::ToolFactory>::tool_def()
+            }
+        }
     };
     let has_receiver = func.sig.receiver().is_some();
     if !errors.is_empty() {
@@ -47,20 +63,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             #func
             #factory
             #[allow(clippy::all)]
-            impl ::mcp_clerk::__private::ToolFactory for #ident {
-                fn tool_def() -> ::mcp_clerk::__private::ToolDef {
+            impl #p::ToolFactory for #ident {
+                fn tool_def() -> #p::ToolDef {
                     ::core::panic!("`#[tool]` reported a compile error")
                 }
             }
         };
     }
-    let body = tool_def_body(&func, &tool_attr, &params, &name);
+    let body = tool_def_body(&p, &func, &tool_attr, &params, &name);
     quote! {
         #func
         #factory
         #[allow(clippy::all)]
-        impl ::mcp_clerk::__private::ToolFactory for #ident {
-            fn tool_def() -> ::mcp_clerk::__private::ToolDef {
+        impl #p::ToolFactory for #ident {
+            fn tool_def() -> #p::ToolDef {
                 #body
             }
         }
@@ -162,6 +178,25 @@ fn description(func: &ItemFn, attr: &ToolAttr) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// `tokens` with every span set to `span`, so a trait-bound error on a
+/// generated path points at the user's token (`quote_spanned!` does not
+/// re-span interpolated tokens).
+fn at(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), at(&g.stream(), span));
+                group.set_span(span);
+                return TokenTree::Group(group);
+            }
+            tt.set_span(span);
+            tt
+        })
+        .collect()
+}
+
 fn opt_str(value: Option<String>) -> TokenStream {
     match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
@@ -169,22 +204,22 @@ fn opt_str(value: Option<String>) -> TokenStream {
     }
 }
 
-fn level(level: Level) -> TokenStream {
+fn level(p: &TokenStream, level: Level) -> TokenStream {
     match level {
-        Level::None => quote!(::mcp_clerk::__private::Requirement::None),
-        Level::Optional => quote!(::mcp_clerk::__private::Requirement::Optional),
-        Level::Required => quote!(::mcp_clerk::__private::Requirement::Required),
+        Level::None => quote!(#p::Requirement::None),
+        Level::Optional => quote!(#p::Requirement::Optional),
+        Level::Required => quote!(#p::Requirement::Required),
     }
 }
 
-fn policy(attr: &ToolAttr) -> TokenStream {
-    let mut out = quote!(::mcp_clerk::__private::ToolPolicy::new());
+fn policy(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
+    let mut out = quote!(#p::ToolPolicy::new());
     if let Some((l, _)) = attr.auth {
-        let l = level(l);
+        let l = level(p, l);
         out = quote!(#out.auth(#l));
     }
     if let Some((l, _)) = attr.org {
-        let l = level(l);
+        let l = level(p, l);
         out = quote!(#out.org(#l));
     }
     for s in &attr.scopes {
@@ -199,12 +234,12 @@ fn policy(attr: &ToolAttr) -> TokenStream {
     out
 }
 
-fn annotations(attr: &ToolAttr) -> TokenStream {
+fn annotations(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
     let a = &attr.annotations;
     if !a.present {
         return quote!(::core::option::Option::None);
     }
-    let mut out = quote!(::mcp_clerk::__private::rmcp::model::ToolAnnotations::new());
+    let mut out = quote!(#p::rmcp::model::ToolAnnotations::new());
     for (value, method) in [
         (a.read_only, "read_only"),
         (a.destructive, "destructive"),
@@ -219,7 +254,13 @@ fn annotations(attr: &ToolAttr) -> TokenStream {
     quote!(::core::option::Option::Some(#out))
 }
 
-fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr) -> TokenStream {
+fn tool_def_body(
+    p: &TokenStream,
+    func: &ItemFn,
+    attr: &ToolAttr,
+    params: &[Param],
+    name: &LitStr,
+) -> TokenStream {
     let ident = &func.sig.ident;
     let ret: Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -229,8 +270,9 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
         ReturnType::Default => func.sig.ident.span(),
         ReturnType::Type(_, ty) => ty.span(),
     };
+    let pr = at(p, ret_span);
     let output = quote_spanned! {ret_span=>
-        let __mcp_output = ::mcp_clerk::__private::Output::<#ret>::new();
+        let __mcp_output = #pr::Output::<#ret>::new();
     };
 
     let mut setup = Vec::new();
@@ -245,9 +287,10 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
         let span = ty.span();
         let value = format_ident!("__mcp_v{i}");
         call_args.push(value.clone());
+        let ps = at(p, span);
         match &param.kind {
             Kind::Inject => injects.push(quote_spanned! {span=>
-                let #value = match <#ty as ::mcp_clerk::__private::FromToolCall>::from_tool_call(&mut __mcp_call) {
+                let #value = match <#ty as #ps::FromToolCall>::from_tool_call(&mut __mcp_call) {
                     ::core::result::Result::Ok(v) => v,
                     ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
                 };
@@ -255,13 +298,17 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
             Kind::Struct => {
                 let spec = format_ident!("__mcp_a{i}");
                 setup.push(quote_spanned! {span=>
-                    let #spec = ::mcp_clerk::__private::StructArgs::<#ty>::new();
+                    let #spec = #ps::StructArgs::<#ty>::new();
                 });
                 struct_arg = Some(spec.clone());
                 takes.push(quote!(__mcp_arguments.take_struct(&#spec)));
                 binds.push(quote!(::core::option::Option::Some(#value)));
             }
-            Kind::Plain { json_name, description, default } => {
+            Kind::Plain {
+                json_name,
+                description,
+                default,
+            } => {
                 let spec = format_ident!("__mcp_a{i}");
                 let (with_default, default_json) = match default {
                     None => (quote!(), quote!(::core::option::Option::None)),
@@ -269,23 +316,23 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
                         quote_spanned!(*dspan=> .with_default(<#ty as ::core::default::Default>::default)),
                         quote_spanned! {*dspan=> {
                             #[allow(unused_imports)]
-                            use ::mcp_clerk::__private::{OpaqueDefault as _, SerializeDefault as _};
+                            use #p::{OpaqueDefault as _, SerializeDefault as _};
                             let __mcp_d: #ty = ::core::default::Default::default();
-                            (&::mcp_clerk::__private::DefaultValue(&__mcp_d)).json()
+                            (&#p::DefaultValue(&__mcp_d)).json()
                         }},
                     ),
                     Some(Default::Expr(expr)) => (
                         quote_spanned!(expr.span()=> .with_default(|| -> #ty { #expr })),
                         quote_spanned! {expr.span()=> {
                             #[allow(unused_imports)]
-                            use ::mcp_clerk::__private::{OpaqueDefault as _, SerializeDefault as _};
+                            use #p::{OpaqueDefault as _, SerializeDefault as _};
                             let __mcp_d: #ty = #expr;
-                            (&::mcp_clerk::__private::DefaultValue(&__mcp_d)).json()
+                            (&#p::DefaultValue(&__mcp_d)).json()
                         }},
                     ),
                 };
                 setup.push(quote_spanned! {span=>
-                    let #spec = ::mcp_clerk::__private::Arg::<#ty>::new(#json_name) #with_default;
+                    let #spec = #ps::Arg::<#ty>::new(#json_name) #with_default;
                 });
                 let description = opt_str(description.as_ref().map(LitStr::value));
                 schema_args.push(quote!(.arg(&#spec, #description, #default_json)));
@@ -297,13 +344,13 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
 
     let input_schema = match &struct_arg {
         Some(spec) => quote!(#spec.input_schema(#name)),
-        None => quote!(::mcp_clerk::__private::InputSchema::new() #(#schema_args)* .finish()),
+        None => quote!(#p::InputSchema::new() #(#schema_args)* .finish()),
     };
     let parse = if takes.is_empty() {
         quote!()
     } else {
         quote! {
-            let mut __mcp_arguments = ::mcp_clerk::__private::Arguments::new(__mcp_call.take_arguments());
+            let mut __mcp_arguments = #p::Arguments::new(__mcp_call.take_arguments());
             let (#(#binds,)*) = (#(#takes,)*) else {
                 return __mcp_arguments.into_response();
             };
@@ -315,14 +362,15 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
     };
     let title = opt_str(attr.title.as_ref().map(LitStr::value));
     let desc = opt_str(description(func, attr));
-    let annotations = annotations(attr);
-    let policy = policy(attr);
+    let annotations = annotations(p, attr);
+    let policy = policy(p, attr);
     let new_span = func.sig.ident.span();
-    let tooldef = quote_spanned! {new_span=> ::mcp_clerk::__private::ToolDef::new };
+    let pn = at(p, new_span);
+    let tooldef = quote_spanned! {new_span=> #pn::ToolDef::new };
     quote! {
         #output
         #(#setup)*
-        let __mcp_descriptor = ::mcp_clerk::__private::descriptor(
+        let __mcp_descriptor = #p::descriptor(
             #name,
             #title,
             #desc,
@@ -333,7 +381,7 @@ fn tool_def_body(func: &ItemFn, attr: &ToolAttr, params: &[Param], name: &LitStr
         #tooldef(
             __mcp_descriptor,
             #policy,
-            move |mut __mcp_call: ::mcp_clerk::__private::ToolCall| async move {
+            move |mut __mcp_call: #p::ToolCall| async move {
                 #(#injects)*
                 #parse
                 ::core::mem::drop(__mcp_call);

@@ -30,13 +30,16 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
         seen.push(key);
     }
+    // `f::__mcp_clerk_tool_def()` resolves `f` in the type namespace: the
+    // hidden struct `#[tool]` emits next to the function. No path to
+    // mcp-clerk is needed, so this works however the crate is named.
     let defs = paths.iter().map(|p| {
         quote_spanned! {p.span()=>
-            <#p as ::mcp_clerk::__private::ToolFactory>::tool_def()
+            #p::__mcp_clerk_tool_def()
         }
     });
     quote! {{
         #errors
-        ::mcp_clerk::__private::tool_list([#(#defs),*])
+        ::std::vec::Vec::from([#(#defs),*])
     }}
 }

@@ -114,6 +114,22 @@ mod no_prelude {
     }
 }
 
+/// Stands for a framework that re-exports mcp-clerk under another name.
+pub mod framework {
+    pub use ::mcp_clerk as clerk;
+}
+
+/// A tool whose crate reaches mcp-clerk only through a re-export.
+mod via_reexport {
+    use crate::framework::clerk::tool;
+
+    /// Answers ok.
+    #[tool(crate = "crate::framework::clerk")]
+    pub(crate) fn reexported() -> &'static str {
+        "ok"
+    }
+}
+
 /// Every tool of this crate.
 pub fn all_tools() -> Vec<ToolDef> {
     tools![
@@ -122,7 +138,8 @@ pub fn all_tools() -> Vec<ToolDef> {
         search,
         create_project,
         shadow::add,
-        no_prelude::echo
+        no_prelude::echo,
+        via_reexport::reexported,
     ]
 }
 
@@ -135,7 +152,15 @@ mod tests {
         let names: Vec<String> = all_tools().iter().map(|t| t.name().to_owned()).collect();
         assert_eq!(
             names,
-            ["ping", "whoami", "search", "create_project", "add", "echo"]
+            [
+                "ping",
+                "whoami",
+                "search",
+                "create_project",
+                "add",
+                "echo",
+                "reexported"
+            ]
         );
     }
 
