@@ -88,8 +88,9 @@ pub mod __private {
     use rmcp::ErrorData;
     use rmcp::model::{CallToolResponse, JsonObject, Tool, ToolAnnotations};
 
-    /// Implemented by `#[tool]` for the hidden type named like the function;
-    /// `tools![f]` calls `<f as ToolFactory>::tool_def()`.
+    /// Implemented by `#[tool]` for the hidden type named like the function
+    /// (`tools![f]` calls the type's inherent `f::__mcp_clerk_tool_def()`,
+    /// which calls this).
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a tool",
         label = "not a `#[tool]` function",
@@ -98,11 +99,6 @@ pub mod __private {
     pub trait ToolFactory {
         /// The tool's runtime form.
         fn tool_def() -> ToolDef;
-    }
-
-    /// `tools![a, b]` expands to `tool_list([..])`.
-    pub fn tool_list<const N: usize>(tools: [ToolDef; N]) -> Vec<ToolDef> {
-        tools.into()
     }
 
     /// The descriptor clients see in `tools/list`.
