@@ -256,6 +256,22 @@ fn pem_key_with_or_without_armor() {
     assert!(c.has_jwt_key());
 }
 
+/// A P-256 public key (not RSA).
+const EC_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEsPUeSJ47yqcsVFZrOiiY556R7TSS
+6DdLE6Rj421ZDE++hLK8tpgGmtMPY4lZPsKpcpUMxCgWWDujcyGLaEb2nw==
+-----END PUBLIC KEY-----
+";
+
+/// An RSA-1024 public key (too small to verify RS256 with aws-lc).
+const RSA_1024_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCnCuRRfch5erSA+8VzgxwqCjGc
+mkhj50jqKpI8tEn7bp8cl+R3Yc1E00xS6S2KKe+MTRsYjMJ7Glmnr1h2NfAjwpPl
+qu24P+7NfSqliBQSnWQla27UL00uxQkNxnt55CqdUoQndZ/2Xm3vXTFC/X0f4A5d
+qYw9b+1j/UgBcKu84wIDAQAB
+-----END PUBLIC KEY-----
+";
+
 #[test]
 fn bad_pem_keys_name_the_variable() {
     let truncated: String = PEM
@@ -268,6 +284,8 @@ fn bad_pem_keys_name_the_variable() {
         truncated,
         "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----".to_owned(),
         "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----".to_owned(),
+        EC_PEM.to_owned(),
+        RSA_1024_PEM.to_owned(),
     ] {
         let e = err(&[
             ("CLERK_FRONTEND_API_URL", "https://clerk.example.com"),

@@ -139,6 +139,23 @@ pub(crate) fn rsa_public_key(value: &str) -> Result<DecodingKey, ConfigError> {
     let pem = armor(label, &der);
     let key = DecodingKey::from_rsa_pem(pem.as_bytes())
         .map_err(|_| ConfigError::invalid(VAR, "the value is not an RSA public key", HELP))?;
+    // jsonwebtoken accepts any SPKI here (an EC key, a 1024-bit RSA key) and
+    // would then refuse every token; check that the key can verify RS256.
+    let usable = match key.kind() {
+        // `from_rsa_pem` leaves the PKCS#1 `RSAPublicKey` DER here.
+        jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => {
+            aws_lc_rs::signature::RsaParameters::public_modulus_len(der)
+                .is_ok_and(|bits| (2048..=8192).contains(&bits))
+        }
+        jsonwebtoken::DecodingKeyKind::RsaModulusExponent { .. } => true,
+    };
+    if !usable {
+        return Err(ConfigError::invalid(
+            VAR,
+            "the value is not an RSA public key of 2048 to 8192 bits",
+            HELP,
+        ));
+    }
     Ok(key)
 }
 
