@@ -291,8 +291,8 @@ fn tool_def_body(
         match &param.kind {
             Kind::Inject => injects.push(quote_spanned! {span=>
                 let #value = match <#ty as #ps::FromToolCall>::from_tool_call(&mut __mcp_call) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+                    ::core::result::Result::Ok(__mcp_ok) => __mcp_ok,
+                    ::core::result::Result::Err(__mcp_err) => return ::core::result::Result::Err(__mcp_err),
                 };
             }),
             Kind::Struct => {

@@ -91,6 +91,20 @@ mod shadow {
     mod core {}
     mod std {}
     fn drop() {}
+    #[allow(non_upper_case_globals)]
+    const v: u8 = 0;
+    #[allow(non_upper_case_globals)]
+    const e: u8 = 0;
+
+    /// Who is calling (an injected argument next to the shadowing names).
+    #[tool_attr(auth = optional)]
+    pub(crate) fn who(user: ::core::option::Option<::mcp_clerk::ClerkUser>) -> &'static str {
+        if user.is_some() {
+            "someone"
+        } else {
+            "anonymous"
+        }
+    }
 
     /// Adds.
     #[tool_attr]
@@ -138,6 +152,7 @@ pub fn all_tools() -> Vec<ToolDef> {
         search,
         create_project,
         shadow::add,
+        shadow::who,
         no_prelude::echo,
         via_reexport::reexported,
     ]
@@ -158,6 +173,7 @@ mod tests {
                 "search",
                 "create_project",
                 "add",
+                "who",
                 "echo",
                 "reexported"
             ]
