@@ -34,7 +34,9 @@ let callbackServer;
 if (browserPath) {
   const { createServer } = await import('node:http');
   callbackServer = createServer((req, res) => {
-    callbackHit = new URL(req.url, REDIRECT).toString();
+    // Only the callback itself: Chromium also asks this origin for /favicon.ico.
+    const hit = new URL(req.url, REDIRECT);
+    if (hit.pathname === '/oauth/callback') callbackHit = hit.toString();
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<h1>Signed in. You may close this window.</h1>');
   });

@@ -34,45 +34,111 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
+fn up_to_date(dir: &Path, lock: &[u8]) -> bool {
+    std::fs::read(dir.join("package-lock.json")).ok().as_deref() == Some(lock)
+        && dir.join("node_modules/.package-lock.json").exists()
+}
+
+/// A lock file shared by every test process (several test binaries, or
+/// several `cargo test` runs, may start at once). A lock older than 10
+/// minutes is a leftover of a killed run and is taken over.
+struct ProcessLock(PathBuf);
+
+impl ProcessLock {
+    fn acquire(path: PathBuf) -> Self {
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return ProcessLock(path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > Duration::from_secs(600));
+                    if stale {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "timed out waiting for {}",
+                        path.display()
+                    );
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => panic!("cannot create {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes `bytes` to `dest` through a temporary file and a rename, so a
+/// process reading `dest` at the same time sees the old or the new file,
+/// never a half-written one. Does nothing when the content is the same.
+fn replace_file(dest: &Path, bytes: &[u8], mode_from: &Path) {
+    if std::fs::read(dest).ok().as_deref() == Some(bytes) {
+        return;
+    }
+    let tmp = dest.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).unwrap();
+    if let Ok(meta) = std::fs::metadata(mode_from) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, dest).unwrap();
+}
+
 /// The directory that holds `node_modules` and the test scripts.
 pub fn js_dir() -> PathBuf {
     let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let src = workspace_root().join("tests/js");
-    let dir = target_dir().join("js-deps");
+    let target = target_dir();
+    let dir = target.join("js-deps");
     let lock = std::fs::read(src.join("package-lock.json")).expect("tests/js/package-lock.json");
-    let installed = std::fs::read(dir.join("package-lock.json")).ok();
-    let complete = dir.join("node_modules/.package-lock.json").exists();
-    if installed.as_deref() != Some(&lock[..]) || !complete {
-        let tmp = target_dir().join(format!("js-deps.tmp-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).unwrap();
-        std::fs::copy(src.join("package.json"), tmp.join("package.json")).unwrap();
-        std::fs::write(tmp.join("package-lock.json"), &lock).unwrap();
-        eprintln!(
-            "installing pinned npm packages into {} (npm ci)",
-            dir.display()
-        );
-        let status = std::process::Command::new("npm")
-            .args([
-                "ci",
-                "--ignore-scripts",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-            ])
-            .current_dir(&tmp)
-            .status()
-            .expect("npm must be installed (apt-get install nodejs npm)");
-        assert!(status.success(), "npm ci failed in {}", tmp.display());
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&tmp, &dir).unwrap();
+    if !up_to_date(&dir, &lock) {
+        std::fs::create_dir_all(&target).unwrap();
+        let _lock = ProcessLock::acquire(target.join("js-deps.lock"));
+        if !up_to_date(&dir, &lock) {
+            let tmp = target.join(format!("js-deps.tmp-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir_all(&tmp).unwrap();
+            std::fs::copy(src.join("package.json"), tmp.join("package.json")).unwrap();
+            std::fs::write(tmp.join("package-lock.json"), &lock).unwrap();
+            eprintln!(
+                "installing pinned npm packages into {} (npm ci)",
+                dir.display()
+            );
+            let status = std::process::Command::new("npm")
+                .args([
+                    "ci",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                ])
+                .current_dir(&tmp)
+                .status()
+                .expect("npm must be installed (apt-get install nodejs npm)");
+            assert!(status.success(), "npm ci failed in {}", tmp.display());
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::rename(&tmp, &dir).unwrap();
+        }
     }
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if matches!(ext, "mjs" | "sh") {
-            let dest = dir.join(path.file_name().unwrap());
-            std::fs::copy(&path, &dest).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            replace_file(&dir.join(path.file_name().unwrap()), &bytes, &path);
         }
     }
     dir
