@@ -985,3 +985,54 @@ async fn backend_membership_completes_an_oauth_callers_org() {
         assert_eq!(decide(&policy, Some(&enriched)), expected, "{user}");
     }
 }
+
+#[tokio::test]
+async fn settings_from_environment_variables() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    let err = DevClerk::from_env_with(vars(&[("MCP_CLERK_DEV_ADDR", "localhost")])).unwrap_err();
+    assert!(err.to_string().contains("MCP_CLERK_DEV_ADDR"), "{err}");
+    let err = DevClerk::from_env_with(vars(&[("MCP_CLERK_DEV_CONFIG", "/nonexistent/dev.json")]))
+        .unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/dev.json"), "{err}");
+
+    let clerk = DevClerk::from_env_with(vars(&[
+        ("MCP_CLERK_DEV_AUTO_CONSENT", "user_bob/org_acme"),
+        ("MCP_CLERK_DEV_DEFAULT_SCOPES", "email,user:org:read"),
+        ("MCP_CLERK_DEV_SECRET_KEY", "sk_test_env"),
+        ("MCP_CLERK_DEV_ADDR", "127.0.0.1:0"),
+    ]))
+    .unwrap()
+    .start()
+    .await
+    .unwrap();
+    assert_eq!(clerk.secret_key(), "sk_test_env");
+    let (_, body) = auto_flow(&clerk, None).await;
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], "user_bob");
+    assert_eq!(claims["org_id"], "org_acme");
+    assert_eq!(claims["scope"], "email user:org:read");
+
+    // an auto-consent user that does not exist is refused at start
+    let err = DevClerk::from_env_with(vars(&[("MCP_CLERK_DEV_AUTO_CONSENT", "user_ghost")]))
+        .unwrap()
+        .start()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DevError::UnknownUser(_)), "{err}");
+    let err = DevClerk::from_env_with(vars(&[
+        ("MCP_CLERK_DEV_ALLOW_NON_LOOPBACK", "0"),
+        ("MCP_CLERK_DEV_ADDR", "0.0.0.0:0"),
+    ]))
+    .unwrap()
+    .start()
+    .await
+    .unwrap_err();
+    assert!(matches!(err, DevError::NonLoopback(_)), "{err}");
+}

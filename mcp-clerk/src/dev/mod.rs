@@ -122,10 +122,6 @@ impl Default for DevClerk {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 fn truthy(v: &str) -> bool {
     matches!(
         v.trim().to_ascii_lowercase().as_str(),
@@ -164,14 +160,32 @@ impl DevClerk {
     /// | `MCP_CLERK_DEV_SECRET_KEY` | the Backend API secret key (default: random `sk_test_dev_…`) |
     /// | `MCP_CLERK_DEV_ALLOW_NON_LOOPBACK` | `1` to allow a non-loopback listen address |
     pub fn from_env() -> Result<Self, DevError> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// ```
+    /// use mcp_clerk::dev::DevClerk;
+    ///
+    /// let dev = DevClerk::from_env_with(|name| match name {
+    ///     "MCP_CLERK_DEV_AUTO_CONSENT" => Some("user_bob/org_acme".into()),
+    ///     _ => None,
+    /// })
+    /// .unwrap();
+    /// # let _ = dev;
+    /// ```
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, DevError> {
+        let env = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut dev = Self::new();
         if let Some(path) = env("MCP_CLERK_DEV_CONFIG") {
-            dev.directory = DevDirectory::from_file(path)?;
+            dev.directory = DevDirectory::from_file(path.trim())?;
         }
         if let Some(addr) = env("MCP_CLERK_DEV_ADDR") {
             dev.bind = addr.trim().parse().map_err(|e| {
                 DevError::Config(format!(
-                    "MCP_CLERK_DEV_ADDR `{addr}` is not a socket address: {e}"
+                    "MCP_CLERK_DEV_ADDR `{}` is not a socket address (like 127.0.0.1:3001): {e}",
+                    addr.trim()
                 ))
             })?;
         }
@@ -199,10 +213,11 @@ impl DevClerk {
             };
         }
         if let Some(scopes) = env("MCP_CLERK_DEV_DEFAULT_SCOPES") {
-            dev.default_scopes = util::split_scopes(&scopes);
+            dev.default_scopes = util::split_scopes(&scopes.replace(',', " "));
         }
-        dev.public_url = env("MCP_CLERK_DEV_PUBLIC_URL");
-        dev.secret_key = env("MCP_CLERK_DEV_SECRET_KEY");
+        dev.public_url =
+            env("MCP_CLERK_DEV_PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_owned());
+        dev.secret_key = env("MCP_CLERK_DEV_SECRET_KEY").map(|k| k.trim().to_owned());
         dev.allow_non_loopback =
             env("MCP_CLERK_DEV_ALLOW_NON_LOOPBACK").is_some_and(|v| truthy(&v));
         Ok(dev)
