@@ -10,6 +10,7 @@
 #   bash bench/load.sh                  # 3 rounds x 8 s per config, 16 connections
 #   ROUNDS=5 DURATION=10 CONNECTIONS=64 bash bench/load.sh
 #   SSE=1 bash bench/load.sh            # SSE-framed responses (TCP_NODELAY matters here)
+#   PIN=1 WORKERS=1 bash bench/load.sh  # servers on CPU 1, wrk on CPU 0 (taskset)
 #
 # Installs wrk with apt-get when it is missing (Debian/Ubuntu).
 set -euo pipefail
@@ -21,6 +22,10 @@ CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
 SSE=${SSE:-0}
+PIN=${PIN:-0}
+SERVER_PIN=()
+WRK_PIN=()
+if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c 1); WRK_PIN=(taskset -c 0); fi
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "wrk not found: installing it with apt-get" >&2
@@ -45,7 +50,7 @@ trap cleanup EXIT
 # start <mode>: starts a server, sets ADDR_<mode>, TOKEN_<mode>, PID_<mode>
 start() {
   local mode=$1 out="$WORK/$1.out"
-  WORKERS=$WORKERS SSE=$SSE "$BIN" "$mode" 127.0.0.1:0 >"$out" 2>"$WORK/$mode.err" &
+  WORKERS=$WORKERS SSE=$SSE "${SERVER_PIN[@]}" "$BIN" "$mode" 127.0.0.1:0 >"$out" 2>"$WORK/$mode.err" &
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 100); do
@@ -117,7 +122,7 @@ run() {
   if [ "$mode" = hdr ]; then token=$TOKEN_auth; fi
   local before after out="$WORK/wrk.$mode.$round"
   before=$(cpu_ticks "$pid")
-  TOKEN=$token wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+  TOKEN=$token "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s bench/load.lua "http://$addr/mcp" >"$out"
   after=$(cpu_ticks "$pid")
   if grep -q 'Non-2xx' "$out"; then
@@ -137,7 +142,7 @@ run() {
 }
 
 if [ "$SSE" = 1 ]; then FRAMING="SSE"; else FRAMING="JSON"; fi
-echo "tools/call echo, stateless $FRAMING, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds, server WORKERS=$WORKERS"
+echo "tools/call echo, stateless $FRAMING, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds, server WORKERS=$WORKERS, pinned=$PIN"
 # warm-up (JWKS fetch, first verification, connection setup)
 TOKEN=$TOKEN_auth wrk -t1 -c4 -d1s -s bench/load.lua "http://$ADDR_auth/mcp" >/dev/null
 TOKEN=- wrk -t1 -c4 -d1s -s bench/load.lua "http://$ADDR_off/mcp" >/dev/null
