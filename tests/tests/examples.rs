@@ -183,3 +183,28 @@ async fn organizations_checks_roles_and_permissions() {
     client.cancel().await.unwrap();
     running.stop().await.unwrap();
 }
+
+/// With Clerk settings (here a `TestIssuer` standing in for a Clerk
+/// instance), the quickstart trusts that issuer instead of starting the emulator.
+#[tokio::test]
+async fn quickstart_uses_the_configured_clerk_instance() {
+    let issuer = mcp_clerk::testing::TestIssuer::start().await;
+    let clerk = Clerk::Real(Box::new(issuer.config()));
+    let running = quickstart::start("127.0.0.1:0", clerk).await.unwrap();
+    assert!(quickstart::dev_token(&running).unwrap().is_none());
+    let text = quickstart::instructions(&running, None);
+    assert!(
+        text.contains(issuer.issuer()) && !text.contains("local emulator"),
+        "{text}"
+    );
+
+    let token = issuer
+        .oauth_token("user_real")
+        .scope("email profile")
+        .sign();
+    let client = connect(&running.mcp_url, &token).await;
+    let me = call(&client, "whoami", json!({})).await;
+    assert_eq!(me["structuredContent"]["user_id"], "user_real");
+    client.cancel().await.unwrap();
+    running.stop().await.unwrap();
+}
