@@ -1036,3 +1036,20 @@ async fn settings_from_environment_variables() {
     .unwrap_err();
     assert!(matches!(err, DevError::NonLoopback(_)), "{err}");
 }
+
+#[tokio::test]
+async fn request_log_has_paths_but_no_query_strings() {
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let (_, body) = auto_flow(&clerk, None).await;
+    let log = clerk.request_log();
+    assert_eq!(
+        log,
+        [
+            "POST /oauth/register 201",
+            "GET /oauth/authorize 302",
+            "POST /oauth/token 200",
+        ]
+    );
+    let all = log.join("\n");
+    assert!(!all.contains('?') && !all.contains(body["access_token"].as_str().unwrap()));
+}

@@ -8,7 +8,7 @@ mod clients_support;
 
 use std::path::PathBuf;
 
-use clients_support::{js_dir, node, run};
+use clients_support::{assert_in_order, js_dir, node, run};
 use mcp_clerk::dev::DevClerk;
 use mcp_clerk_examples::{Clerk, quickstart};
 
@@ -107,6 +107,18 @@ async fn inspector_cli_runs_the_full_flow_headless() {
     assert!(
         landed.starts_with(&callback) && landed.contains("code=") && landed.ends_with(" 200"),
         "{landed}"
+    );
+
+    // The emulator saw discovery, registration, authorization and the token exchange.
+    let emulator = running.clerk.dev_server().unwrap().request_log();
+    assert_in_order(
+        &emulator,
+        &[
+            "GET /.well-known/oauth-authorization-server 200",
+            "POST /oauth/register 201",
+            "GET /oauth/authorize 302",
+            "POST /oauth/token 200",
+        ],
     );
 
     // A second run reuses the stored registration and tokens: no new login.

@@ -471,6 +471,13 @@ impl DevClerkServer {
         crate::backend::BackendClient::new(self.secret_key()).api_url(self.backend_api_url())
     }
 
+    /// The most recent requests (at most 1000), oldest first, as
+    /// `METHOD /path STATUS` — without query strings, which carry codes. Handy
+    /// to see which steps of the OAuth flow a client went through.
+    pub fn request_log(&self) -> Vec<String> {
+        self.shared.request_log()
+    }
+
     /// The users and organizations.
     pub fn directory(&self) -> &DevDirectory {
         &self.shared.directory

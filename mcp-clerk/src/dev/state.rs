@@ -129,12 +129,17 @@ impl Store {
     }
 }
 
+/// How many requests the request log keeps.
+pub(crate) const REQUEST_LOG: usize = 1000;
+
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) directory: DevDirectory,
     pub(crate) minter: Minter,
     store: Mutex<Store>,
+    /// `METHOD /path STATUS` of recent requests (no query strings: they hold codes).
+    requests: Mutex<std::collections::VecDeque<String>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -152,7 +157,23 @@ impl Shared {
             directory,
             minter,
             store: Mutex::new(Store::default()),
+            requests: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Records one request in the bounded request log.
+    pub(crate) fn log_request(&self, line: String) {
+        let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() == REQUEST_LOG {
+            log.pop_front();
+        }
+        log.push_back(line);
+    }
+
+    /// The request log, oldest first.
+    pub(crate) fn request_log(&self) -> Vec<String> {
+        let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
     }
 
     /// Locks the store (a poisoned lock is recovered: the maps stay consistent
