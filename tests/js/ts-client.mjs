@@ -6,6 +6,7 @@
 //
 // Usage: node ts-client.mjs --url <mcp url> --call <tool>[=<json args>] ... [--consent user[:org],...]
 //        [--browser /usr/bin/chromium --screenshot consent.png]   (answer the consent page in headless Chromium)
+//        [--client-id <id>]   (a client registered out of band, like an OAuth application made in the Clerk dashboard)
 // Prints one JSON line: {"http":[...requests...], "results":{tool: result}, "registrations":n, "authorizations":[...]}
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -23,6 +24,7 @@ const calls = opt('--call').map((c) => {
   return i < 0 ? { name: c, args: {} } : { name: c.slice(0, i), args: JSON.parse(c.slice(i + 1)) };
 });
 const consent = (opt('--consent')[0] ?? '').split(',').filter(Boolean);
+const preregistered = opt('--client-id')[0];
 const browserPath = opt('--browser')[0];
 const screenshot = opt('--screenshot')[0];
 
@@ -129,7 +131,7 @@ async function followAuthorize(start) {
 
 class HeadlessProvider {
   constructor() {
-    this._client = undefined;
+    this._client = preregistered ? { client_id: preregistered } : undefined;
     this._tokens = undefined;
     this._verifier = undefined;
     this.code = undefined;

@@ -186,3 +186,95 @@ async fn step_up_beyond_the_registered_scopes_fails_like_at_clerk() {
     );
     server.abort();
 }
+
+/// Writes to a project: needs the custom `projects:write` scope.
+#[tool(auth = required, scope = "projects:write")]
+async fn write_project(user: ClerkUser) -> String {
+    format!("{} wrote", user.id())
+}
+
+/// A genuine scope step-up. The client was registered out of band with every
+/// scope it may need (like an OAuth application created in the Clerk
+/// dashboard), signs in with the scopes of the first challenge, and when a
+/// tool needs `projects:write` the server answers 403 `insufficient_scope`;
+/// the SDK re-authorizes with that scope and retries.
+#[tokio::test(flavor = "multi_thread")]
+async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
+    let dev = DevClerk::new()
+        .scope("projects:write")
+        .auto_consent(true)
+        .start()
+        .await
+        .unwrap();
+    let registered: Value = reqwest::Client::new()
+        .post(format!("{}/oauth/register", dev.issuer()))
+        .json(&serde_json::json!({
+            "client_name": "dashboard app",
+            "redirect_uris": ["http://127.0.0.1:33418/oauth/callback"],
+            "token_endpoint_auth_method": "none",
+            "scope": "email profile projects:write",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = registered["client_id"].as_str().unwrap().to_owned();
+    let config = dev
+        .config_builder()
+        .scopes(["email", "profile"])
+        .build()
+        .unwrap();
+    let bound = McpServer::new("scoped", "1")
+        .clerk(config)
+        .tools(tools![me, write_project])
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}/mcp", bound.local_addr());
+    let server = tokio::spawn(bound.run_until(std::future::pending()));
+
+    let out = node_script(
+        "ts-client.mjs",
+        &[
+            "--url",
+            &url,
+            "--client-id",
+            &client_id,
+            "--call",
+            "me",
+            "--call",
+            "write_project",
+        ],
+        &[],
+    )
+    .await
+    .json();
+    let http = http_log(&out);
+    assert!(
+        !http.iter().any(|l| l.starts_with("POST /oauth/register")),
+        "{http:?}"
+    );
+    assert_in_order(
+        &http,
+        &[
+            "POST /mcp 401",
+            "GET /oauth/authorize 302",
+            "POST /oauth/token 200",
+            "POST /mcp 200",
+            "POST /mcp 403",
+            "GET /oauth/authorize 302",
+            "POST /oauth/token 200",
+            "POST /mcp 200",
+        ],
+    );
+    assert_eq!(out["authorizations"][0]["scope"], "email profile");
+    assert_eq!(out["authorizations"][1]["scope"], "projects:write");
+    assert_eq!(out["results"]["me"]["content"][0]["text"], "user_alice");
+    assert_eq!(
+        out["results"]["write_project"]["content"][0]["text"],
+        "user_alice wrote"
+    );
+    server.abort();
+}
