@@ -27,7 +27,7 @@ use crate::config::ClerkConfig;
 use crate::identity::ClerkOrg;
 
 /// Clerk's production Backend API base URL.
-pub const DEFAULT_API_URL: &str = "https://api.clerk.com/v1";
+pub use crate::config::DEFAULT_API_URL;
 
 /// How many memberships are read at most for one user (10 pages of 100).
 const MAX_MEMBERSHIPS: usize = 1000;
@@ -173,7 +173,9 @@ impl BackendClient {
 
     /// A client using the config's secret key, or `None` when it has none.
     pub fn from_config(config: &ClerkConfig) -> Option<Self> {
-        config.secret_key().map(Self::new)
+        config
+            .secret_key()
+            .map(|key| Self::new(key).api_url(config.api_url()))
     }
 
     /// Another Backend API base URL (the dev emulator's `<issuer>/v1`, or a proxy).

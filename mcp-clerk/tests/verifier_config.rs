@@ -342,3 +342,19 @@ fn builder_overrides_env() {
     assert_eq!(c.issuer(), "https://override.example.com");
     assert!(c.accepts(TokenKind::Session) && !c.accepts(TokenKind::OAuth));
 }
+
+#[test]
+fn backend_api_url_defaults_to_clerk_and_is_validated() {
+    let base = [("CLERK_FRONTEND_API_URL", "https://x.clerk.accounts.dev")];
+    let c = ClerkConfig::from_env_with(env(&base)).unwrap();
+    assert_eq!(c.api_url(), "https://api.clerk.com/v1");
+    let c = ClerkConfig::from_env_with(env(&[
+        base[0],
+        ("CLERK_API_URL", "http://127.0.0.1:9999/v1/"),
+    ]))
+    .unwrap();
+    assert_eq!(c.api_url(), "http://127.0.0.1:9999/v1");
+    let e = err(&[base[0], ("CLERK_API_URL", "http://api.example.com/v1")]);
+    assert_eq!(e.variable(), Some("CLERK_API_URL"));
+    assert!(e.to_string().contains("CLERK_API_URL"), "{e}");
+}

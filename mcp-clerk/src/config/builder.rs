@@ -22,6 +22,7 @@ pub struct ClerkConfigBuilder {
     publishable_key: Option<String>,
     jwt_key: Option<Secret>,
     secret_key: Option<Secret>,
+    api_url: Option<String>,
     resource_url: Option<String>,
     scopes: Vec<String>,
     accepted: Option<Vec<TokenKind>>,
@@ -67,6 +68,14 @@ impl ClerkConfigBuilder {
     /// The Clerk secret key (`CLERK_SECRET_KEY`), for Backend API calls.
     pub fn secret_key(mut self, key: impl Into<String>) -> Self {
         self.secret_key = Some(Secret(key.into()));
+        self
+    }
+
+    /// The Clerk Backend API base URL (`CLERK_API_URL`, default
+    /// `https://api.clerk.com/v1`), used with the secret key to look up what
+    /// OAuth access tokens do not carry (organization roles and permissions).
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some(url.into());
         self
     }
 
@@ -190,6 +199,15 @@ impl ClerkConfigBuilder {
                 "copy the secret key from the Clerk Dashboard → API keys (builder: `.secret_key(..)`)",
             ));
         }
+        let api_url = match self.api_url.as_deref() {
+            Some(url) => parse::web_url(
+                "CLERK_API_URL",
+                url,
+                "set CLERK_API_URL (builder: `.api_url(..)`) to the Backend API base URL, \
+                 e.g. https://api.clerk.com/v1, or leave it unset",
+            )?,
+            None => super::DEFAULT_API_URL.to_owned(),
+        };
         let resource_url = self
             .resource_url
             .as_deref()
@@ -269,6 +287,7 @@ impl ClerkConfigBuilder {
             jwks_url,
             jwt_key,
             secret_key: self.secret_key,
+            api_url,
             resource_url,
             scopes: self.scopes,
             accepted,

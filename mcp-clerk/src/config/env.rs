@@ -55,6 +55,9 @@ pub(super) fn builder_from(
     if let Some(sk) = get("CLERK_SECRET_KEY") {
         b = b.secret_key(sk.trim().to_owned());
     }
+    if let Some(url) = get("CLERK_API_URL") {
+        b = b.api_url(url);
+    }
     if let Some(url) = get("MCP_CLERK_RESOURCE_URL") {
         b = b.resource_url(url);
     }

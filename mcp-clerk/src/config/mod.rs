@@ -19,6 +19,9 @@ use crate::TokenKind;
 pub use builder::ClerkConfigBuilder;
 pub use error::ConfigError;
 
+/// Clerk's Backend API base URL, the default of `CLERK_API_URL`.
+pub const DEFAULT_API_URL: &str = "https://api.clerk.com/v1";
+
 /// Default clock skew tolerated on `exp`, `nbf` and `iat` (as Clerk's SDKs).
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
 /// Default lifetime of a fetched JWKS before it is refreshed in the background.
@@ -104,6 +107,7 @@ pub struct ClerkConfig {
     pub(crate) jwks_url: String,
     pub(crate) jwt_key: Option<Arc<DecodingKey>>,
     pub(crate) secret_key: Option<Secret>,
+    pub(crate) api_url: String,
     pub(crate) resource_url: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) accepted: Accepted,
@@ -147,6 +151,12 @@ impl ClerkConfig {
     /// Never logged: `Debug` prints it as `[redacted]`.
     pub fn secret_key(&self) -> Option<&str> {
         self.secret_key.as_ref().map(|s| s.0.as_str())
+    }
+
+    /// The Clerk Backend API base URL (`CLERK_API_URL`; default
+    /// `https://api.clerk.com/v1`, no trailing slash).
+    pub fn api_url(&self) -> &str {
+        &self.api_url
     }
 
     /// The exact public URL of the MCP endpoint (path included, no trailing
@@ -218,6 +228,7 @@ impl std::fmt::Debug for ClerkConfig {
             .field("jwks_url", &self.jwks_url)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "[pem]"))
             .field("secret_key", &self.secret_key)
+            .field("api_url", &self.api_url)
             .field("resource_url", &self.resource_url)
             .field("scopes", &self.scopes)
             .field("accepted", &self.accepted)

@@ -463,6 +463,7 @@ impl DevClerkServer {
         crate::ClerkConfig::builder()
             .issuer(self.issuer())
             .secret_key(self.secret_key().to_owned())
+            .api_url(self.backend_api_url())
     }
 
     /// A [`BackendClient`](crate::backend::BackendClient) talking to this
