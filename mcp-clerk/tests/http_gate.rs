@@ -104,6 +104,40 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert!(challenge(&r).contains("authorization-header-invalid"));
+    // two Authorization headers (even with a valid token): refused, not guessed
+    let good = issuer.oauth_token("user_1").sign();
+    let r = client()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("authorization", format!("Bearer {good}"))
+        .header("authorization", format!("Bearer {good}"))
+        .json(&call("whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(challenge(&r).contains("error=\"invalid_token\""));
+    // the scheme is case-insensitive
+    let r = client()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+        .header("authorization", format!("bEaReR {good}"))
+        .json(&call("whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // a token in the query string is ignored: anonymous, so challenged
+    let r = post(
+        &format!("{}?access_token={good}", server.url),
+        None,
+        &call("whoami"),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    assert!(!challenge(&r).contains("error="));
 }
 
 #[tokio::test]

@@ -178,10 +178,14 @@ impl HostPolicy {
         let Ok(authority) = host.parse::<http::uri::Authority>() else {
             return false;
         };
-        let (h, p) = (normalize_host(authority.host()), authority.port_u16());
+        let h = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let p = authority.port_u16();
         self.allowed
             .iter()
-            .any(|(ah, ap)| *ah == h && (ap.is_none() || *ap == p))
+            .any(|(ah, ap)| ah.eq_ignore_ascii_case(h) && (ap.is_none() || *ap == p))
     }
 }
 
