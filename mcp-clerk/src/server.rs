@@ -36,6 +36,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
+use crate::backend::BackendClient;
 use crate::config::{ClerkConfig, ConfigError};
 use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
@@ -441,6 +442,10 @@ impl McpServer {
         let all_need_auth = policy_source.all_need_auth();
         let sessions = (session_mode == SessionMode::Stateful && verifier.is_some())
             .then(|| SessionBindings::new(SESSION_BINDING_CAPACITY, SESSION_BINDING_IDLE));
+        let backend = config
+            .as_ref()
+            .filter(|_| policy_source.any_needs_org_details())
+            .and_then(BackendClient::from_config);
         let gate = Arc::new(Gate {
             verifier,
             policies: policy_source,
@@ -454,6 +459,7 @@ impl McpServer {
             origins: origins.clone(),
             max_body: max_body_bytes,
             sessions,
+            backend,
         });
 
         // scopes_supported: the configured scopes, else every scope a tool asks for.

@@ -61,16 +61,20 @@ async fn quickstart_serves_its_tools_on_the_emulator() {
     assert_eq!(anonymous.status(), 401);
 
     let client = connect(&running.mcp_url, &token).await;
-    // An OAuth token names the org but not the caller's permissions, so the
-    // permission tool is hidden from this caller and refused when called.
-    assert_eq!(tool_names(&client).await, ["ping", "whoami"]);
+    // An OAuth token names the org but not the caller's permissions; the
+    // gate looks the membership up in the (emulated) Backend API, so Alice,
+    // an admin of Acme, sees and may call the permission tool.
+    assert_eq!(
+        tool_names(&client).await,
+        ["create_project", "ping", "whoami"]
+    );
     let me = call(&client, "whoami", json!({})).await;
     assert_eq!(me["structuredContent"]["user_id"], "user_alice");
     assert_eq!(me["structuredContent"]["org_id"], "org_acme");
     let pong = call(&client, "ping", json!({})).await;
     assert_eq!(pong["content"][0]["text"], "pong");
     let created = call(&client, "create_project", json!({"name": "site"})).await;
-    assert_eq!(created["isError"], true, "{created}");
+    assert_ne!(created["isError"], true, "{created}");
     client.cancel().await.unwrap();
     running.stop().await.unwrap();
 }
@@ -176,10 +180,17 @@ async fn organizations_checks_roles_and_permissions() {
     assert_ne!(listed["isError"], true, "{listed}");
     client.cancel().await.unwrap();
 
+    // An OAuth token carries only org_id: the gate completes the role and
+    // permissions from the Backend API, so Bob is a plain member here too.
     let client = connect(&running.mcp_url, &oauth).await;
+    assert_eq!(
+        tool_names(&client).await,
+        ["list_projects", "my_organization"]
+    );
     let org = call(&client, "my_organization", json!({})).await;
     assert_eq!(org["structuredContent"]["id"], "org_acme");
-    assert_eq!(org["structuredContent"]["permissions_known"], false);
+    assert_eq!(org["structuredContent"]["permissions_known"], true, "{org}");
+    assert_eq!(org["structuredContent"]["role"], "org:member", "{org}");
     client.cancel().await.unwrap();
     running.stop().await.unwrap();
 }

@@ -34,10 +34,12 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::challenge::{Challenge, ChallengeError};
+use super::enrich;
 use super::origin::{HostPolicy, OriginPolicy};
 use super::peek::{self, Peek, Target};
 use super::resource::{ResourceInfo, ensure_host};
 use super::session::{SessionBindings, SessionCheck};
+use crate::backend::BackendClient;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
 use crate::token::{TokenError, Verifier, bearer_token};
@@ -93,6 +95,16 @@ impl Policies {
         }
     }
 
+    /// Whether some tool needs an organization role or permission (so an
+    /// OAuth caller's membership is worth looking up).
+    pub(crate) fn any_needs_org_details(&self) -> bool {
+        let needs = |p: &ToolPolicy| p.roles().next().is_some() || p.permissions().next().is_some();
+        match self {
+            Policies::Tools(tools) => tools.iter().any(|t| needs(t.policy())),
+            Policies::Table { by_name, default } => needs(default) || by_name.values().any(needs),
+        }
+    }
+
     /// Every scope some tool's challenge asks for, deduplicated, in order.
     pub(crate) fn challenge_scopes(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -137,6 +149,9 @@ pub(crate) struct Gate {
     pub(crate) origins: Arc<OriginPolicy>,
     pub(crate) max_body: usize,
     pub(crate) sessions: Option<SessionBindings>,
+    /// Looks up OAuth callers' organization role and permissions, when the
+    /// config has a secret key and some tool needs a role or permission.
+    pub(crate) backend: Option<BackendClient>,
 }
 
 /// What the gate concluded about a request.
@@ -348,7 +363,12 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
 
     let identity = match verified {
         None => None,
-        Some(Ok(identity)) => Some(identity),
+        Some(Ok(identity)) => match &gate.backend {
+            Some(backend) if enrich::lacks_org_details(&identity) => {
+                Some(enrich::with_org_details(backend, identity).await)
+            }
+            _ => Some(identity),
+        },
         Some(Err(e)) => return gate.invalid_token(&parts.headers, &peek, &e),
     };
     parts.headers.remove(header::AUTHORIZATION);
@@ -424,6 +444,7 @@ mod tests {
             origins: Arc::new(OriginPolicy::any()),
             max_body: 1024,
             sessions: None,
+            backend: None,
         }
     }
 

@@ -15,6 +15,7 @@
 mod as_mirror;
 mod challenge;
 mod cors;
+mod enrich;
 pub(crate) mod gate;
 mod metadata;
 mod origin;
