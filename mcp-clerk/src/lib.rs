@@ -191,3 +191,8 @@ pub mod __private {
         }
     }
 }
+
+/// The README's Rust examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "dev"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
