@@ -18,6 +18,8 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use tokio::sync::Mutex;
 
+use super::metadata::document_methods;
+
 /// The RFC 8414 path.
 pub(crate) const OAUTH_AS_PATH: &str = "/.well-known/oauth-authorization-server";
 /// The OpenID Connect discovery path.
@@ -160,25 +162,7 @@ async fn serve_mirror(State(mirror): State<Arc<Mirror>>) -> Response {
     }
 }
 
-async fn no_content() -> StatusCode {
-    StatusCode::NO_CONTENT
-}
-
-async fn method_not_allowed() -> Response {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        [(
-            header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, OPTIONS"),
-        )],
-    )
-        .into_response()
-}
-
 /// GET/HEAD serve the mirrored document, OPTIONS 204, anything else 405.
 pub(crate) fn mirror_route(mirror: Arc<Mirror>) -> MethodRouter {
-    get(serve_mirror)
-        .options(no_content)
-        .fallback(method_not_allowed)
-        .with_state(mirror)
+    document_methods(get(serve_mirror)).with_state(mirror)
 }

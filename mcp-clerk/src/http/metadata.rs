@@ -178,10 +178,16 @@ async fn method_not_allowed() -> Response {
         .into_response()
 }
 
+/// The method rules every discovery document shares: GET and HEAD go to
+/// `get`, OPTIONS answers 204, anything else 405 with `Allow`.
+pub(super) fn document_methods<S>(get: MethodRouter<S>) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    get.options(no_content).fallback(method_not_allowed)
+}
+
 /// GET/HEAD serve the document, OPTIONS answers 204, anything else 405 with `Allow`.
 pub(crate) fn metadata_route(state: Arc<MetadataState>) -> MethodRouter {
-    get(serve_metadata)
-        .options(no_content)
-        .fallback(method_not_allowed)
-        .with_state(state)
+    document_methods(get(serve_metadata)).with_state(state)
 }
