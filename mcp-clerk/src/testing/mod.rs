@@ -1,7 +1,8 @@
 //! Test helpers (feature `testing`): a local Clerk-like issuer with a real
 //! RSA-2048 key and a real JWKS endpoint on `127.0.0.1`, and a builder that
 //! mints Clerk-shaped tokens (OAuth access tokens, session tokens v1/v2, M2M),
-//! including deliberately broken ones.
+//! including deliberately broken ones; [`call_tool`] calls a tool over HTTP as
+//! the holder of a token.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,8 +47,10 @@
 //! # Ok(()) }
 //! ```
 
+mod client;
 mod issuer;
 mod token;
 
+pub use client::{ACCEPT, TestClientError, call_tool, message, post};
 pub use issuer::{JwksMode, TestIssuer};
 pub use token::TokenBuilder;

@@ -10,7 +10,8 @@ use mcp_clerk::{McpServer, ToolCall, ToolDef};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub const ACCEPT: &str = "application/json, text/event-stream";
+#[allow(unused_imports)] // not every test file sends raw requests
+pub use mcp_clerk::testing::ACCEPT;
 pub const PRM_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
 
 /// A tool descriptor with an empty object input schema.
@@ -181,37 +182,16 @@ pub fn initialize() -> Value {
 
 /// POSTs `body` to the MCP route (2025-11-25 headers) with an optional bearer token.
 pub async fn post(url: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut req = client()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(body);
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    req.send().await.expect("request")
+    mcp_clerk::testing::post(url, token, body)
+        .await
+        .expect("request")
 }
 
 /// The JSON-RPC message of a response (JSON or a one-event SSE stream).
 pub async fn message(response: reqwest::Response) -> Value {
-    let is_sse = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
-    let text = response.text().await.expect("body");
-    if is_sse {
-        let data = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .find(|d| d.starts_with('{'))
-            .unwrap_or_else(|| panic!("no data event in {text}"));
-        serde_json::from_str(data).expect("sse json")
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("json body {text}: {e}"))
-    }
+    mcp_clerk::testing::message(response)
+        .await
+        .expect("a JSON-RPC message")
 }
 
 /// The text of a `tools/call` result and its `isError` flag.

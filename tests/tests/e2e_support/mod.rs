@@ -11,7 +11,8 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub const ACCEPT: &str = "application/json, text/event-stream";
+#[allow(unused_imports)] // not every test file sends raw requests
+pub use mcp_clerk::testing::ACCEPT;
 
 /// What `whoami` returns.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -150,37 +151,16 @@ pub async fn post_2026(
 
 /// A 2025-11-25 request (no session).
 pub async fn post_2025(url: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut req = http()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(body);
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    req.send().await.expect("request")
+    mcp_clerk::testing::post(url, token, body)
+        .await
+        .expect("request")
 }
 
 /// The JSON-RPC message of a JSON or single-event SSE response.
 pub async fn message(response: reqwest::Response) -> Value {
-    let sse = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
-    let text = response.text().await.expect("body");
-    let json = if sse {
-        text.lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(str::trim)
-            .find(|d| d.starts_with('{'))
-            .unwrap_or_else(|| panic!("no data event in {text}"))
-            .to_owned()
-    } else {
-        text
-    };
-    serde_json::from_str(&json).expect("json-rpc message")
+    mcp_clerk::testing::message(response)
+        .await
+        .expect("json-rpc message")
 }
 
 /// The `WWW-Authenticate` header.
