@@ -59,6 +59,35 @@ impl DevUser {
         self
     }
 
+    /// Adds the OIDC standard claims the granted `scopes` allow (`email`:
+    /// email and `email_verified`; `profile`: name, given/family name,
+    /// preferred username), shared by the ID token and `/oauth/userinfo`.
+    pub(crate) fn add_standard_claims<S: AsRef<str>>(
+        &self,
+        scopes: &[S],
+        claims: &mut serde_json::Value,
+    ) {
+        let granted = |scope: &str| scopes.iter().any(|s| s.as_ref() == scope);
+        if granted("email")
+            && let Some(email) = &self.email
+        {
+            claims["email"] = email.as_str().into();
+            claims["email_verified"] = true.into();
+        }
+        if granted("profile") {
+            claims["name"] = self.display_name().into();
+            if let Some(v) = &self.first_name {
+                claims["given_name"] = v.as_str().into();
+            }
+            if let Some(v) = &self.last_name {
+                claims["family_name"] = v.as_str().into();
+            }
+            if let Some(v) = &self.username {
+                claims["preferred_username"] = v.as_str().into();
+            }
+        }
+    }
+
     /// A display name: full name, else username, else email, else id.
     pub fn display_name(&self) -> String {
         let full = [self.first_name.as_deref(), self.last_name.as_deref()]

@@ -175,24 +175,7 @@ impl Minter {
         if let Some(nonce) = nonce {
             claims["nonce"] = nonce.into();
         }
-        if scopes.iter().any(|s| s == "email")
-            && let Some(email) = &user.email
-        {
-            claims["email"] = email.as_str().into();
-            claims["email_verified"] = true.into();
-        }
-        if scopes.iter().any(|s| s == "profile") {
-            claims["name"] = user.display_name().into();
-            if let Some(v) = &user.first_name {
-                claims["given_name"] = v.as_str().into();
-            }
-            if let Some(v) = &user.last_name {
-                claims["family_name"] = v.as_str().into();
-            }
-            if let Some(v) = &user.username {
-                claims["preferred_username"] = v.as_str().into();
-            }
-        }
+        user.add_standard_claims(scopes, &mut claims);
         self.key.sign(&self.header("JWT"), &claims)
     }
 }

@@ -15,10 +15,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 use tokio::sync::Mutex;
 
-use super::metadata::document_methods;
+use super::metadata::{document_methods, json_document};
 
 /// The RFC 8414 path.
 pub(crate) const OAUTH_AS_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -135,20 +135,7 @@ impl Mirror {
 
 async fn serve_mirror(State(mirror): State<Arc<Mirror>>) -> Response {
     match mirror.get().await {
-        Ok(body) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => json_document(body),
         Err(reason) => (
             StatusCode::BAD_GATEWAY,
             axum::Json(serde_json::json!({

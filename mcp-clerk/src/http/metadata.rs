@@ -136,20 +136,7 @@ async fn serve_metadata(
 ) -> Response {
     ensure_host(&uri, &mut headers);
     match state.document(&headers) {
-        Some(body) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        Some(body) => json_document(body),
         None => (
             StatusCode::NOT_FOUND,
             axum::Json(serde_json::json!({
@@ -174,6 +161,24 @@ async fn method_not_allowed() -> Response {
             header::ALLOW,
             HeaderValue::from_static("GET, HEAD, OPTIONS"),
         )],
+    )
+        .into_response()
+}
+
+/// A discovery document: JSON, cacheable for an hour.
+pub(super) fn json_document(body: Bytes) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
     )
         .into_response()
 }

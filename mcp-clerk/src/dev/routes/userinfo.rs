@@ -61,13 +61,7 @@ pub(crate) fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
 }
 
 pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    let Some(token) = token else {
+    let Ok(Some(token)) = crate::token::bearer_token(&headers) else {
         return unauthorized("missing bearer token");
     };
     let Some(claims) = verify(&shared, token) else {
@@ -83,23 +77,10 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         "user_id": user.id,
         "sub": user.id,
     });
-    if scopes.contains(&"email")
-        && let Some(email) = &user.email
-    {
-        body["email"] = email.as_str().into();
-        body["email_verified"] = true.into();
-    }
+    user.add_standard_claims(&scopes, &mut body);
     if scopes.contains(&"profile") {
-        body["name"] = user.display_name().into();
-        if let Some(v) = &user.first_name {
-            body["given_name"] = v.as_str().into();
-        }
-        if let Some(v) = &user.last_name {
-            body["family_name"] = v.as_str().into();
-        }
         if let Some(v) = &user.username {
             body["username"] = v.as_str().into();
-            body["preferred_username"] = v.as_str().into();
         }
         body["picture"] = "".into();
     }
