@@ -358,3 +358,42 @@ fn backend_api_url_defaults_to_clerk_and_is_validated() {
     assert_eq!(e.variable(), Some("CLERK_API_URL"));
     assert!(e.to_string().contains("CLERK_API_URL"), "{e}");
 }
+
+#[test]
+fn issuer_errors_name_the_variable_that_was_read() {
+    for var in ["MCP_CLERK_FRONTEND_API_URL", "CLERK_FRONTEND_API_URL"] {
+        for bad in [
+            "clerk.example.com",
+            "http://clerk.example.com",
+            "https://clerk.example.com?x=1",
+        ] {
+            let e = err(&[(var, bad)]);
+            assert_eq!(e.variable(), Some(var), "{var}={bad}: {e}");
+            assert!(
+                e.to_string().starts_with(&format!("{var} is invalid")),
+                "{e}"
+            );
+        }
+    }
+    // Both set: MCP_CLERK_FRONTEND_API_URL is the one read, so the one named.
+    let e = err(&[
+        ("MCP_CLERK_FRONTEND_API_URL", "ftp://clerk.example.com"),
+        ("CLERK_FRONTEND_API_URL", "https://fine.example.com"),
+    ]);
+    assert_eq!(e.variable(), Some("MCP_CLERK_FRONTEND_API_URL"), "{e}");
+    // A good MCP_ value hides a bad CLERK_ value (it is never read).
+    let c = ClerkConfig::from_env_with(env(&[
+        ("MCP_CLERK_FRONTEND_API_URL", "https://fine.example.com"),
+        ("CLERK_FRONTEND_API_URL", "ftp://clerk.example.com"),
+    ]))
+    .unwrap();
+    assert_eq!(c.issuer(), "https://fine.example.com");
+    // An issuer set in code after reading the environment is reported under
+    // the builder's name for it, not the environment variable.
+    let e = mcp_clerk::config::ClerkConfigBuilder::from_env()
+        .expect("env builder")
+        .issuer("ftp://clerk.example.com")
+        .build()
+        .unwrap_err();
+    assert_eq!(e.variable(), Some("CLERK_FRONTEND_API_URL"), "{e}");
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Accepted, ClerkConfig, ConfigError, Secret, parse};
 use crate::TokenKind;
 
-const ISSUER_HELP: &str = "set CLERK_FRONTEND_API_URL (builder: `.issuer(..)`) to your Clerk Frontend API URL, \
+const ISSUER_HELP: &str = "set CLERK_FRONTEND_API_URL (or MCP_CLERK_FRONTEND_API_URL, which takes precedence; builder: `.issuer(..)`) to your Clerk Frontend API URL, \
      e.g. https://your-app.clerk.accounts.dev, or set CLERK_PUBLISHABLE_KEY (builder: `.publishable_key(..)`)";
 const RESOURCE_HELP: &str = "set MCP_CLERK_RESOURCE_URL (builder: `.resource_url(..)`) to the exact public URL of \
      the MCP endpoint, path included, e.g. https://mcp.example.com/mcp";
@@ -19,6 +19,9 @@ const RESOURCE_HELP: &str = "set MCP_CLERK_RESOURCE_URL (builder: `.resource_url
 #[must_use = "call .build() to get a ClerkConfig"]
 pub struct ClerkConfigBuilder {
     issuer: Option<String>,
+    /// The environment variable the issuer was read from, so that errors name
+    /// it (`None`: set in code, reported as `CLERK_FRONTEND_API_URL`).
+    issuer_var: Option<&'static str>,
     publishable_key: Option<String>,
     jwt_key: Option<Secret>,
     secret_key: Option<Secret>,
@@ -49,6 +52,15 @@ impl ClerkConfigBuilder {
     /// Takes precedence over [`publishable_key`](Self::publishable_key).
     pub fn issuer(mut self, url: impl Into<String>) -> Self {
         self.issuer = Some(url.into());
+        self.issuer_var = None;
+        self
+    }
+
+    /// Sets the issuer as read from the environment variable `var`, which
+    /// errors about it then name.
+    pub(super) fn issuer_from_env(mut self, var: &'static str, url: String) -> Self {
+        self.issuer = Some(url);
+        self.issuer_var = Some(var);
         self
     }
 
@@ -176,7 +188,11 @@ impl ClerkConfigBuilder {
     /// Validates every setting and builds the config.
     pub fn build(self) -> Result<ClerkConfig, ConfigError> {
         let issuer = match (&self.issuer, &self.publishable_key) {
-            (Some(url), _) => parse::web_url("CLERK_FRONTEND_API_URL", url, ISSUER_HELP)?,
+            (Some(url), _) => parse::web_url(
+                self.issuer_var.unwrap_or("CLERK_FRONTEND_API_URL"),
+                url,
+                ISSUER_HELP,
+            )?,
             (None, Some(pk)) => parse::issuer_from_publishable_key(pk)?,
             (None, None) => {
                 return Err(ConfigError::Missing {

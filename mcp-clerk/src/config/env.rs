@@ -43,8 +43,11 @@ pub(super) fn builder_from(
 ) -> Result<ClerkConfigBuilder, ConfigError> {
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     let mut b = ClerkConfig::builder();
-    if let Some(url) = get("MCP_CLERK_FRONTEND_API_URL").or_else(|| get("CLERK_FRONTEND_API_URL")) {
-        b = b.issuer(url);
+    // The variable actually read is the one errors name.
+    if let Some(url) = get("MCP_CLERK_FRONTEND_API_URL") {
+        b = b.issuer_from_env("MCP_CLERK_FRONTEND_API_URL", url);
+    } else if let Some(url) = get("CLERK_FRONTEND_API_URL") {
+        b = b.issuer_from_env("CLERK_FRONTEND_API_URL", url);
     }
     if let Some(pk) = get("CLERK_PUBLISHABLE_KEY") {
         b = b.publishable_key(pk);
