@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use mcp_clerk::testing::TestIssuer;
 use mcp_clerk::{ClerkConfig, TokenKind, Verifier};
+use serde_json::json;
 
 fn verifier(config: &ClerkConfig) -> Verifier {
     Verifier::new(config).expect("verifier")
@@ -652,4 +653,233 @@ async fn bearer_header_to_identity() {
         mcp_clerk::bearer_token(&headers).unwrap_err().reason(),
         "token-too-large"
     );
+}
+
+#[tokio::test]
+async fn crit_header_is_refused_before_any_key_is_fetched() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    // Validly signed by the issuer's key; only the `crit` header is wrong.
+    for crit in [json!(["exp"]), json!(["b64"]), json!([])] {
+        let t = issuer.oauth_token("u").header("crit", &crit).sign();
+        assert_eq!(reason(&v, &t).await, "token-invalid", "crit {crit}");
+    }
+    assert_eq!(issuer.jwks_fetches(), 0, "refused from the header alone");
+    // The same token without `crit` verifies: the refusal is about `crit`.
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+}
+
+#[tokio::test]
+async fn missing_kid_is_refused_with_a_remote_jwks() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    // Signed by the one published key, but the header does not say which key.
+    let t = issuer.oauth_token("u").without_header("kid").sign();
+    assert_eq!(reason(&v, &t).await, "token-invalid");
+    assert_eq!(issuer.jwks_fetches(), 0, "no kid, no JWKS lookup");
+    let t = issuer.oauth_token("u").header("kid", "").sign();
+    assert_eq!(reason(&v, &t).await, "jwk-kid-mismatch");
+    // With a PEM key the kid is not needed (Clerk's SDK behaviour).
+    let pem = verifier(
+        &issuer
+            .config_builder()
+            .jwt_key(issuer.public_pem())
+            .build()
+            .unwrap(),
+    );
+    let t = issuer.oauth_token("u").without_header("kid").sign();
+    assert_eq!(pem.verify(&t).await.unwrap().user().id(), "u");
+}
+
+#[tokio::test]
+async fn unknown_clerk_category_is_type_mismatch() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&all_kinds(&issuer));
+    for cat in ["cl_B7d4PD999ZZZ", "", "session"] {
+        let t = issuer.session_token("user_1").header("cat", cat).sign();
+        assert_eq!(reason(&v, &t).await, "token-type-mismatch", "cat {cat:?}");
+    }
+    // The same session token with Clerk's session category verifies.
+    let t = issuer
+        .session_token("user_1")
+        .header("cat", "cl_B7d4PD111AAA")
+        .sign();
+    assert_eq!(
+        v.verify(&t).await.unwrap().user().token_kind(),
+        TokenKind::Session
+    );
+}
+
+/// Replaces the signature part of a compact token.
+fn with_signature(token: &str, signature: &str) -> String {
+    let (input, _) = token.rsplit_once('.').unwrap();
+    format!("{input}.{signature}")
+}
+
+#[tokio::test]
+async fn signature_that_is_not_base64url_is_token_invalid() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&issuer.config());
+    let good = issuer.oauth_token("u").sign();
+    v.verify(&good).await.unwrap();
+    for sig in ["*not*base64*", "c2ln=", "a b", "ÿÿÿÿ"] {
+        assert_eq!(
+            reason(&v, &with_signature(&good, sig)).await,
+            "token-invalid",
+            "{sig:?}"
+        );
+    }
+    // The real signature in the standard base64 alphabet (or padded) is not
+    // base64url: refused, never decoded leniently. Find a signature that
+    // contains `-` or `_` (all but ~1 in 50 000 do).
+    let (token, sig) = (0..10)
+        .map(|_| issuer.oauth_token("u").sign())
+        .find_map(|t| {
+            let sig = t.rsplit_once('.').unwrap().1.to_owned();
+            sig.contains(['-', '_']).then_some((t, sig))
+        })
+        .expect("a signature with - or _");
+    v.verify(&token).await.unwrap();
+    let standard = sig.replace('-', "+").replace('_', "/");
+    assert_eq!(
+        reason(&v, &with_signature(&token, &standard)).await,
+        "token-invalid"
+    );
+    let padded = format!("{sig}==");
+    assert_eq!(
+        reason(&v, &with_signature(&token, &padded)).await,
+        "token-invalid"
+    );
+    // Valid base64url of the wrong bytes is a bad signature, not a malformed token.
+    assert_eq!(
+        reason(&v, &with_signature(&good, "AAAA")).await,
+        "token-invalid-signature"
+    );
+    assert_eq!(
+        reason(&v, &with_signature(&good, "")).await,
+        "token-invalid-signature"
+    );
+}
+
+/// `token-verification-failed` is what the crypto layer reports when the key
+/// cannot be used for the algorithm (a non-RSA key for RS256). Key parsing
+/// makes that unreachable: only RSA keys of 2048 to 8192 bits are ever held.
+/// The closest reachable path: a JWKS publishing unusable keys under the
+/// token's kid. They are skipped, so the token finds no key.
+#[tokio::test]
+async fn unusable_jwks_keys_under_the_tokens_kid_are_never_tried() {
+    use axum::routing::get;
+
+    let issuer = TestIssuer::start().await;
+    let kid = issuer.kid();
+    let mut small_rsa = issuer.jwks()["keys"][0].clone();
+    // A 1024-bit modulus (128 bytes): too small, skipped.
+    small_rsa["n"] = json!(base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        [0xC5u8; 128]
+    ));
+    let mut wrong_alg = issuer.jwks()["keys"][0].clone();
+    wrong_alg["alg"] = json!("PS256");
+    let mut encryption = issuer.jwks()["keys"][0].clone();
+    encryption["use"] = json!("enc");
+    let ec = json!({
+        "kty": "EC", "crv": "P-256", "kid": kid,
+        "x": "sPUeSJ47yqcsVFZrOiiY556R7TSS6DdLE6Rj421ZDE8",
+        "y": "vhLK8tpgGmtMPY4lZPsKpcpUMxCgWWDujcyGLaEb2n8",
+    });
+    let hmac = json!({"kty": "oct", "kid": kid, "k": "c2VjcmV0"});
+    for (what, jwk) in [
+        ("RSA-1024", small_rsa),
+        ("alg PS256", wrong_alg),
+        ("use enc", encryption),
+        ("EC", ec),
+        ("oct", hmac),
+    ] {
+        let doc = json!({ "keys": [jwk] });
+        let app = axum::Router::new().route(
+            "/.well-known/jwks.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let v = verifier(&ClerkConfig::builder().issuer(url.clone()).build().unwrap());
+        let t = issuer.oauth_token("u").issuer_url(&url).sign();
+        assert_eq!(
+            reason(&v, &t).await,
+            "jwk-remote-failed-to-load",
+            "{what}: no usable key at all"
+        );
+        server.abort();
+    }
+}
+
+#[tokio::test]
+async fn signature_is_checked_before_any_claim() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier(&all_kinds(&issuer));
+    let resource_bound = verifier(
+        &issuer
+            .config_builder()
+            .resource_url("http://127.0.0.1:9/mcp")
+            .require_audience(true)
+            .build()
+            .unwrap(),
+    );
+    type Shape = for<'a> fn(&'a TestIssuer) -> mcp_clerk::testing::TokenBuilder<'a>;
+    // Each of these is refused for its claims when signed by the issuer…
+    let cases: [(&str, Shape); 6] = [
+        ("token-expired", |i| i.oauth_token("u").expired()),
+        ("token-invalid-issuer", |i| {
+            i.oauth_token("u").issuer_url("https://evil.example")
+        }),
+        ("token-not-active-yet", |i| {
+            i.oauth_token("u").not_before_in(Duration::from_secs(600))
+        }),
+        ("token-iat-in-the-future", |i| {
+            i.oauth_token("u").issued_in_future()
+        }),
+        ("token-invalid", |i| {
+            i.oauth_token("u").claim("exp", "tomorrow")
+        }),
+        ("token-type-mismatch", |i| {
+            i.session_token("u").header("cat", "cl_B7d4PD222AAA")
+        }),
+    ];
+    for (code, shape) in cases {
+        assert_eq!(reason(&v, &shape(&issuer).sign()).await, code);
+        // …and for its signature, first, when forged.
+        assert_eq!(
+            reason(&v, &shape(&issuer).signed_by_wrong_key().sign()).await,
+            "token-invalid-signature",
+            "forged and {code}"
+        );
+    }
+    // Wrong audience: the same order.
+    let aud = || {
+        issuer
+            .oauth_token("u")
+            .audience("https://other.example/mcp")
+    };
+    assert_eq!(
+        reason(&resource_bound, &aud().sign()).await,
+        "token-invalid-audience"
+    );
+    assert_eq!(
+        reason(&resource_bound, &aud().signed_by_wrong_key().sign()).await,
+        "token-invalid-signature"
+    );
+    // Forged, expired and from the wrong issuer at once.
+    let t = issuer
+        .oauth_token("u")
+        .expired()
+        .issuer_url("https://evil.example")
+        .signed_by_wrong_key()
+        .sign();
+    assert_eq!(reason(&v, &t).await, "token-invalid-signature");
 }
