@@ -277,6 +277,7 @@ async fn expired_cached_token_is_rejected() {
     let token = issuer.oauth_token("u").exp(now + 2).sign();
     v.verify(&token).await.unwrap();
     v.verify(&token).await.unwrap();
+    assert_eq!(v.cached_tokens(), 1, "the token is served from the cache");
     // Wait until exp has passed (exp is in whole seconds).
     loop {
         let t = std::time::SystemTime::now()
@@ -297,7 +298,11 @@ async fn failures_are_not_cached_and_cache_can_be_disabled() {
     let v = verifier(issuer.config());
     let bad = issuer.oauth_token("u").signed_by_wrong_key().sign();
     assert_eq!(code(&v, &bad).await, "token-invalid-signature");
+    assert_eq!(code(&v, &bad).await, "token-invalid-signature");
     assert_eq!(v.cached_tokens(), 0);
+    // The cache is on: a good token does enter it.
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    assert_eq!(v.cached_tokens(), 1);
 
     let uncached = verifier(
         issuer
@@ -327,4 +332,78 @@ async fn with_no_keys_retries_are_limited_to_one_per_second() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     v.verify(&token).await.unwrap();
     assert_eq!(issuer.jwks_fetches(), 2);
+}
+
+#[tokio::test]
+async fn cache_stays_within_its_capacity() {
+    const CAPACITY: u64 = 4;
+    let issuer = TestIssuer::start().await;
+    let v = verifier(
+        issuer
+            .config_builder()
+            .token_cache_capacity(CAPACITY)
+            .build()
+            .unwrap(),
+    );
+    let tokens: Vec<String> = (0..40)
+        .map(|i| issuer.oauth_token(&format!("user_{i}")).sign())
+        .collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let id = v.verify(token).await.unwrap();
+        assert_eq!(id.user().id(), format!("user_{i}"));
+        let cached = v.cached_tokens();
+        assert!(cached <= CAPACITY, "{cached} cached after {} tokens", i + 1);
+    }
+    assert!(v.cached_tokens() >= 1, "the cache is in use");
+    // Tokens evicted (or never admitted) still verify, with the right identity.
+    for _ in 0..3 {
+        for (i, token) in tokens.iter().enumerate() {
+            let id = v.verify(token).await.unwrap();
+            assert_eq!(id.user().id(), format!("user_{i}"));
+        }
+        assert!(v.cached_tokens() <= CAPACITY, "{}", v.cached_tokens());
+    }
+    assert_eq!(issuer.jwks_fetches(), 1);
+}
+
+#[tokio::test]
+async fn cache_entry_never_outlives_the_max_ttl() {
+    let issuer = TestIssuer::start().await;
+    // JWKS TTL 0: every verification that misses the cache starts a refresh,
+    // so the fetch count tells hits from misses.
+    let v = verifier(
+        issuer
+            .config_builder()
+            .jwks_ttl(Duration::ZERO)
+            .jwks_cooldown(Duration::ZERO)
+            .token_cache_max_ttl(Duration::from_millis(300))
+            .build()
+            .unwrap(),
+    );
+    let token = issuer.oauth_token("u").sign();
+    v.verify(&token).await.unwrap();
+    v.verify(&token).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        issuer.jwks_fetches(),
+        1,
+        "the second verification was a hit"
+    );
+    assert_eq!(v.cached_tokens(), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // (moka evicts expired entries lazily, so the entry count may lag; what
+    // matters is that the entry is no longer served.)
+    v.verify(&token).await.unwrap();
+    // The miss went to the (stale) key source, which refreshed in the background.
+    for _ in 0..50 {
+        if issuer.jwks_fetches() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        issuer.jwks_fetches(),
+        2,
+        "verified again, not served from the cache"
+    );
 }
