@@ -45,6 +45,7 @@ use crate::policy::{Requirement, ToolPolicy};
 use crate::token::Verifier;
 use crate::tool::ToolDef;
 use crate::tool::dispatch::{Dispatcher, ToolSet};
+use crate::tool::guard::{Guarded, PolicyTable};
 
 /// The default request body limit (the same as rmcp's).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -107,7 +108,12 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-type HandlerMount = Box<dyn FnOnce(StreamableHttpServerConfig, SessionMode) -> MethodRouter + Send>;
+/// Mounts the resolved MCP handler.
+type Mount = Box<dyn FnOnce(StreamableHttpServerConfig, SessionMode) -> MethodRouter + Send>;
+/// Mounts a plain rmcp handler behind its policy table.
+type HandlerMount = Box<
+    dyn FnOnce(StreamableHttpServerConfig, SessionMode, Arc<PolicyTable>) -> MethodRouter + Send,
+>;
 
 /// An MCP server whose tools are protected by Clerk.
 ///
@@ -296,8 +302,8 @@ impl McpServer {
     where
         H: ServerHandler + Clone,
     {
-        self.handler = Some(Box::new(move |config, mode| {
-            let factory = move || Ok(handler.clone());
+        self.handler = Some(Box::new(move |config, mode, table| {
+            let factory = move || Ok(Guarded::new(handler.clone(), table.clone()));
             mount(factory, config, mode)
         }));
         self
@@ -356,20 +362,23 @@ impl McpServer {
         }
 
         // Tools or handler, and their policies.
-        let (policy_source, service): (Policies, HandlerMount) = match handler {
+        let (policy_source, service): (Policies, Mount) = match handler {
             Some(_) if !tools.is_empty() => return Err(BuildError::ToolsAndHandler),
-            Some(handler) => (
-                Policies::Table {
+            Some(handler) => {
+                let table = Arc::new(PolicyTable {
                     by_name: policies,
                     default: default_policy,
-                },
-                handler,
-            ),
+                });
+                let policies = Policies::Table(table.clone());
+                let mount_handler: Mount =
+                    Box::new(move |config, mode| handler(config, mode, table));
+                (policies, mount_handler)
+            }
             None => {
                 let set = Arc::new(ToolSet::new(tools).map_err(BuildError::DuplicateTool)?);
                 let dispatcher =
                     Dispatcher::new(&name, &version, instructions.as_deref(), set.clone());
-                let mount_dispatcher: HandlerMount = Box::new(move |config, mode| {
+                let mount_dispatcher: Mount = Box::new(move |config, mode| {
                     mount(move || Ok(dispatcher.clone()), config, mode)
                 });
                 (Policies::Tools(set), mount_dispatcher)
@@ -377,9 +386,7 @@ impl McpServer {
         };
         let uses_auth = match &policy_source {
             Policies::Tools(set) => set.any_uses_auth(),
-            Policies::Table { by_name, default } => {
-                default.uses_auth() || by_name.values().any(ToolPolicy::uses_auth)
-            }
+            Policies::Table(table) => table.all().any(ToolPolicy::uses_auth),
         };
         if config.is_none() && uses_auth {
             let tool = match &policy_source {
@@ -388,7 +395,8 @@ impl McpServer {
                     .find(|t| t.policy().uses_auth())
                     .map(|t| t.name().to_owned())
                     .unwrap_or_default(),
-                Policies::Table { by_name, .. } => by_name
+                Policies::Table(table) => table
+                    .by_name
                     .iter()
                     .find(|(_, p)| p.uses_auth())
                     .map(|(n, _)| n.clone())
@@ -446,14 +454,17 @@ impl McpServer {
             .as_ref()
             .filter(|_| policy_source.any_needs_org_details())
             .and_then(BackendClient::from_config);
+        // scopes_supported and the scopes every 401 asks for: the configured
+        // scopes, else every scope a tool asks for.
+        let advertised: Vec<String> = match config.as_ref().map(|c| c.scopes_supported()) {
+            Some(scopes) if !scopes.is_empty() => scopes.to_vec(),
+            _ => policy_source.challenge_scopes(),
+        };
         let gate = Arc::new(Gate {
             verifier,
             policies: policy_source,
             all_need_auth,
-            base_scopes: config
-                .as_ref()
-                .map(|c| c.scopes_supported().to_vec())
-                .unwrap_or_default(),
+            base_scopes: advertised.clone(),
             resource: resource.clone(),
             hosts: HostPolicy::new(hosts.iter().map(String::as_str)),
             origins: origins.clone(),
@@ -461,12 +472,6 @@ impl McpServer {
             sessions,
             backend,
         });
-
-        // scopes_supported: the configured scopes, else every scope a tool asks for.
-        let advertised: Vec<String> = match config.as_ref().map(|c| c.scopes_supported()) {
-            Some(scopes) if !scopes.is_empty() => scopes.to_vec(),
-            _ => gate.policies.challenge_scopes(),
-        };
 
         let mcp = Router::new()
             .route(&mcp_path, rmcp_router)

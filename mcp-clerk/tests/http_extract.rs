@@ -7,7 +7,7 @@ use http_support::*;
 use mcp_clerk::extract::{MaybeOrg, MaybeUser};
 use mcp_clerk::policy::{Requirement, ToolPolicy};
 use mcp_clerk::testing::TestIssuer;
-use mcp_clerk::{ClerkOrg, ClerkUser, Identity, McpServer};
+use mcp_clerk::{ClerkOrg, ClerkUser, Identity, McpServer, TokenKind};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::{tool, tool_handler, tool_router};
 
@@ -125,4 +125,70 @@ async fn missing_identity_is_a_clear_protocol_error() {
             .unwrap()
             .contains("signed-in user")
     );
+}
+
+/// Roles and permissions on plain rmcp tools are enforced inside the session
+/// (a tool error, as for `#[tool]` functions), and such tools are hidden from
+/// callers who may not call them.
+#[tokio::test]
+async fn roles_and_permissions_guard_plain_rmcp_tools() {
+    let issuer = TestIssuer::start().await;
+    let config = issuer
+        .config_builder()
+        .accept([TokenKind::OAuth, TokenKind::Session])
+        .build()
+        .unwrap();
+    let server = start(
+        McpServer::new("plain", "1")
+            .clerk(config)
+            .rmcp_handler(Plain::new())
+            .policy("my_org", ToolPolicy::new().role("admin"))
+            .policy("raw", ToolPolicy::new().permission("org:audit:read")),
+    )
+    .await;
+    let member = issuer
+        .session_token("user_1")
+        .org("org_1", "acme", "member")
+        .sign();
+    let admin = issuer
+        .session_v1_token("user_2")
+        .org("org_1", "acme", "admin")
+        .org_permissions(&["org:audit:read"])
+        .sign();
+
+    let listed = |m: serde_json::Value| -> Vec<String> {
+        m["result"]["tools"]
+            .as_array()
+            .expect("a tool list")
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = rpc("tools/list", serde_json::json!({}));
+    let r = post(&server.url, Some(&member), &list).await;
+    assert_eq!(r.status(), 200);
+    let tools = listed(message(r).await);
+    assert!(tools.contains(&"whoami".to_owned()), "{tools:?}");
+    assert!(!tools.contains(&"my_org".to_owned()), "{tools:?}");
+    assert!(!tools.contains(&"raw".to_owned()), "{tools:?}");
+    let r = post(&server.url, Some(&admin), &list).await;
+    let tools = listed(message(r).await);
+    assert!(tools.contains(&"my_org".to_owned()), "{tools:?}");
+    assert!(tools.contains(&"raw".to_owned()), "{tools:?}");
+
+    for tool in ["my_org", "raw"] {
+        let r = post(&server.url, Some(&member), &call(tool)).await;
+        assert_eq!(
+            r.status(),
+            200,
+            "a refusal is a tool result, not an HTTP error"
+        );
+        let (text, is_error) = tool_text(&message(r).await);
+        assert!(is_error, "{tool}: {text}");
+        assert!(text.contains("is not available"), "{tool}: {text}");
+    }
+    let r = post(&server.url, Some(&admin), &call("my_org")).await;
+    assert_eq!(tool_text(&message(r).await), ("org_1".into(), false));
+    let r = post(&server.url, Some(&admin), &call("raw")).await;
+    assert_eq!(tool_text(&message(r).await), ("-".into(), false));
 }

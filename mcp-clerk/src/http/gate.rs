@@ -44,6 +44,7 @@ use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
 use crate::token::{TokenError, Verifier, bearer_token};
 use crate::tool::dispatch::ToolSet;
+use crate::tool::guard::PolicyTable;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
@@ -57,17 +58,14 @@ pub(crate) enum Policies {
     /// mcp-clerk's own tools.
     Tools(Arc<ToolSet>),
     /// A plain rmcp handler: per-name policies and a default for the rest.
-    Table {
-        by_name: std::collections::HashMap<String, ToolPolicy>,
-        default: ToolPolicy,
-    },
+    Table(Arc<PolicyTable>),
 }
 
 impl Policies {
     fn get(&self, name: &str) -> Option<&ToolPolicy> {
         match self {
             Policies::Tools(tools) => tools.policy(name),
-            Policies::Table { by_name, default } => Some(by_name.get(name).unwrap_or(default)),
+            Policies::Table(table) => Some(table.get(name)),
         }
     }
 
@@ -87,10 +85,8 @@ impl Policies {
             Policies::Tools(tools) => {
                 tools.len() > MAX_PRECHECK_POLICIES || tools.iter().any(|t| step_up(t.policy()))
             }
-            Policies::Table { by_name, default } => {
-                by_name.len() >= MAX_PRECHECK_POLICIES
-                    || step_up(default)
-                    || by_name.values().any(step_up)
+            Policies::Table(table) => {
+                table.by_name.len() >= MAX_PRECHECK_POLICIES || table.all().any(step_up)
             }
         }
     }
@@ -101,7 +97,7 @@ impl Policies {
         let needs = |p: &ToolPolicy| p.roles().next().is_some() || p.permissions().next().is_some();
         match self {
             Policies::Tools(tools) => tools.iter().any(|t| needs(t.policy())),
-            Policies::Table { by_name, default } => needs(default) || by_name.values().any(needs),
+            Policies::Table(table) => table.all().any(needs),
         }
     }
 
@@ -114,12 +110,12 @@ impl Policies {
                     union(&mut out, t.policy().challenge_scopes());
                 }
             }
-            Policies::Table { by_name, default } => {
-                union(&mut out, default.challenge_scopes());
-                let mut names: Vec<&String> = by_name.keys().collect();
+            Policies::Table(table) => {
+                union(&mut out, table.default.challenge_scopes());
+                let mut names: Vec<&String> = table.by_name.keys().collect();
                 names.sort();
                 for n in names {
-                    union(&mut out, by_name[n].challenge_scopes());
+                    union(&mut out, table.by_name[n].challenge_scopes());
                 }
             }
         }
@@ -130,9 +126,7 @@ impl Policies {
     pub(crate) fn all_need_auth(&self) -> bool {
         match self {
             Policies::Tools(tools) => tools.all_need_auth(),
-            Policies::Table { by_name, default } => {
-                default.needs_auth() && by_name.values().all(ToolPolicy::needs_auth)
-            }
+            Policies::Table(table) => table.all().all(ToolPolicy::needs_auth),
         }
     }
 }
@@ -277,6 +271,19 @@ fn plain(status: StatusCode, message: &'static str) -> Response {
         .into_response()
 }
 
+/// The scopes a 403 asks for: those the token already has, then the missing
+/// ones the call needs. Clients of the 2025-11-25 revision (the TypeScript SDK
+/// among them) re-authorize with exactly the challenged scopes, so naming only
+/// the missing ones would cost them what they had; clients of 2026-07-28
+/// union the challenge with their scopes anyway.
+fn scopes_403(caller: Option<&Identity>, needed: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = caller
+        .map(|c| c.user().scopes().to_vec())
+        .unwrap_or_default();
+    union(&mut out, needed);
+    out
+}
+
 /// Reads the body up to `limit` bytes (413 beyond).
 async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Bytes, Response> {
     let too_large = || {
@@ -319,6 +326,8 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
         );
     }
     let Some(verifier) = &gate.verifier else {
+        // Public tools only: a token sent anyway is never forwarded.
+        parts.headers.remove(header::AUTHORIZATION);
         return next.run(Request::from_parts(parts, body)).await;
     };
     if parts.method == Method::OPTIONS {
@@ -382,7 +391,7 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
                 .challenge(&parts.headers)
                 .error(ChallengeError::InsufficientScope)
                 .description("the access token lacks scopes this request needs")
-                .scopes(needed)
+                .scopes(scopes_403(identity.as_ref(), needed))
                 .into_response();
         }
     }
@@ -449,13 +458,13 @@ mod tests {
     }
 
     fn table(default: ToolPolicy, named: &[(&str, ToolPolicy)]) -> Policies {
-        Policies::Table {
+        Policies::Table(Arc::new(PolicyTable {
             by_name: named
                 .iter()
                 .map(|(n, p)| ((*n).to_owned(), p.clone()))
                 .collect(),
             default,
-        }
+        }))
     }
 
     fn call(name: &str) -> Target {

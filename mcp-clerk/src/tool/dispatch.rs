@@ -165,19 +165,11 @@ impl ServerHandler for Dispatcher {
             .filter(|t| policy::decide(t.policy(), caller).visible())
             .map(|t| t.descriptor().clone())
             .collect();
-        let mut result = ListToolsResult::with_all_items(tools);
-        let cache_hints = context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
-        if cache_hints {
-            let scope = if self.inner.tools.caller_dependent {
-                CacheScope::Private
-            } else {
-                CacheScope::Public
-            };
-            result = result.with_ttl_ms(0).with_cache_scope(scope);
-        }
-        Ok(result)
+        Ok(with_cache_hint(
+            ListToolsResult::with_all_items(tools),
+            self.inner.tools.caller_dependent,
+            &context,
+        ))
     }
 
     async fn call_tool(
@@ -187,52 +179,96 @@ impl ServerHandler for Dispatcher {
     ) -> Result<CallToolResponse, ErrorData> {
         let started = Instant::now();
         let identity: Option<Identity> = extract::identity(&context.extensions).cloned();
-        let user = identity.as_ref().map(Identity::user);
-        let span = tracing::info_span!(
-            "mcp.tool_call",
-            tool = %request.name,
-            user_id = user.map(|u| u.id()),
-            org_id = identity.as_ref().and_then(|i| i.org()).map(|o| o.id()),
-            client_id = user.and_then(|u| u.client_id()),
-            outcome = tracing::field::Empty,
-            latency_us = tracing::field::Empty,
-        );
+        let span = call_span(&request.name, identity.as_ref());
         let tools = self.inner.tools.clone();
         async move {
             let name = request.name;
             let (outcome, result) = match tools.get(&name) {
                 None => ("unknown_tool", tool_error(unavailable_message(&name))),
-                Some(tool) => match policy::decide(tool.policy(), identity.as_ref()) {
-                    Decision::Allow => {
-                        let call = ToolCall::new(name, request.arguments, identity, context);
-                        let result = tool.call(call).await;
-                        (outcome_of(&result), result)
+                Some(tool) => {
+                    match refusal(&name, policy::decide(tool.policy(), identity.as_ref())) {
+                        None => {
+                            let call = ToolCall::new(name, request.arguments, identity, context);
+                            let result = tool.call(call).await;
+                            (outcome_of(&result), result)
+                        }
+                        Some((outcome, refused)) => (outcome, Ok(refused.into())),
                     }
-                    Decision::Forbidden(reason) => {
-                        tracing::info!(%reason, "tool call refused");
-                        ("forbidden", tool_error(unavailable_message(&name)))
-                    }
-                    Decision::Unauthenticated { .. } => (
-                        "unauthenticated",
-                        tool_error(format!("tool `{name}` needs a signed-in user")),
-                    ),
-                    Decision::InsufficientScope { scopes } => (
-                        "insufficient_scope",
-                        tool_error(format!(
-                            "tool `{name}` needs the scopes `{}`",
-                            scopes.join(" ")
-                        )),
-                    ),
-                },
+                }
             };
-            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            let span = tracing::Span::current();
-            span.record("outcome", outcome);
-            span.record("latency_us", latency_us);
-            tracing::info!(outcome, latency_us, "tool call");
+            record_outcome(started, outcome);
             result
         }
         .instrument(span)
         .await
     }
+}
+
+/// Marks a `tools/list` result for 2026-07-28 peers: never cached across
+/// callers when some tool may be hidden from some caller.
+pub(crate) fn with_cache_hint(
+    result: ListToolsResult,
+    caller_dependent: bool,
+    context: &RequestContext<RoleServer>,
+) -> ListToolsResult {
+    let cache_hints = context
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    if !cache_hints {
+        return result;
+    }
+    let scope = if caller_dependent {
+        CacheScope::Private
+    } else {
+        CacheScope::Public
+    };
+    result.with_ttl_ms(0).with_cache_scope(scope)
+}
+
+/// The span of one tool call: tool, caller, and (recorded at the end) outcome
+/// and latency.
+pub(crate) fn call_span(tool: &str, identity: Option<&Identity>) -> tracing::Span {
+    let user = identity.map(Identity::user);
+    tracing::info_span!(
+        "mcp.tool_call",
+        tool = %tool,
+        user_id = user.map(|u| u.id()),
+        org_id = identity.and_then(|i| i.org()).map(|o| o.id()),
+        client_id = user.and_then(|u| u.client_id()),
+        outcome = tracing::field::Empty,
+        latency_us = tracing::field::Empty,
+    )
+}
+
+/// Records the outcome and latency on the current tool-call span, and logs them.
+pub(crate) fn record_outcome(started: Instant, outcome: &'static str) {
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let span = tracing::Span::current();
+    span.record("outcome", outcome);
+    span.record("latency_us", latency_us);
+    tracing::info!(outcome, latency_us, "tool call");
+}
+
+/// The tool error result for a refused call and its outcome, or `None` when
+/// the decision allows the call.
+pub(crate) fn refusal(name: &str, decision: Decision) -> Option<(&'static str, CallToolResult)> {
+    let (outcome, message) = match decision {
+        Decision::Allow => return None,
+        Decision::Forbidden(reason) => {
+            tracing::info!(%reason, "tool call refused");
+            ("forbidden", unavailable_message(name))
+        }
+        Decision::Unauthenticated { .. } => (
+            "unauthenticated",
+            format!("tool `{name}` needs a signed-in user"),
+        ),
+        Decision::InsufficientScope { scopes } => (
+            "insufficient_scope",
+            format!("tool `{name}` needs the scopes `{}`", scopes.join(" ")),
+        ),
+    };
+    Some((
+        outcome,
+        CallToolResult::error(vec![ContentBlock::text(message)]),
+    ))
 }

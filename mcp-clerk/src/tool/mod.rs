@@ -26,6 +26,7 @@
 //! ```
 
 pub(crate) mod dispatch;
+pub(crate) mod guard;
 
 pub mod args;
 pub mod inject;
