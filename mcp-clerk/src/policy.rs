@@ -95,13 +95,15 @@ impl ToolPolicy {
         self
     }
 
-    /// The effective auth requirement (raised by the org requirement, permissions and roles).
+    /// The effective auth requirement: scopes, permissions and roles need a caller
+    /// (`Required`); otherwise the stronger of the auth and organization requirements.
     pub fn effective_auth(&self) -> Requirement {
-        let org = self.effective_org();
-        match (self.auth, org) {
+        if !self.scopes.is_empty() {
+            return Requirement::Required;
+        }
+        match (self.auth, self.effective_org()) {
             (Requirement::Required, _) | (_, Requirement::Required) => Requirement::Required,
             (Requirement::Optional, _) | (_, Requirement::Optional) => Requirement::Optional,
-            _ if !self.scopes.is_empty() => Requirement::Required,
             _ => Requirement::None,
         }
     }
@@ -316,6 +318,24 @@ mod tests {
         let p = ToolPolicy::new();
         assert_eq!(decide(&p, None), Decision::Allow);
         assert_eq!(decide(&p, Some(&oauth(&[], None))), Decision::Allow);
+    }
+
+    #[test]
+    fn scopes_require_a_caller_even_with_an_optional_org() {
+        let p = ToolPolicy::new()
+            .org(Requirement::Optional)
+            .scope("notes:read");
+        assert_eq!(p.effective_auth(), Requirement::Required);
+        assert_eq!(
+            decide(&p, None),
+            Decision::Unauthenticated {
+                scopes: scopes(&["notes:read"])
+            }
+        );
+        let p = ToolPolicy::new()
+            .auth(Requirement::Optional)
+            .scope("notes:read");
+        assert!(p.needs_auth());
     }
 
     #[test]

@@ -45,13 +45,17 @@ async fn anonymous_protected_call_gets_401_without_error_param() {
     let server = mixed(&issuer).await;
     let r = post(&server.url, None, &call("notes")).await;
     assert_eq!(r.status(), 401);
-    assert_eq!(
-        challenge(&r),
-        format!(
-            "Bearer scope=\"email profile notes:read\", resource_metadata=\"{}\"",
-            prm(&server)
-        )
+    // `Bearer scope="…", resource_metadata="…"` and nothing else; the scope
+    // list holds the configured scopes and what the call needs.
+    let c = challenge(&r);
+    assert!(c.starts_with("Bearer scope=\""), "{c}");
+    assert!(!c.contains("error"), "{c}");
+    assert!(
+        c.ends_with(&format!("\", resource_metadata=\"{}\"", prm(&server))),
+        "{c}"
     );
+    assert_eq!(c.matches('=').count(), 2, "two parameters: {c}");
+    assert_scopes_include(&c, &["email", "profile", "notes:read"]);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "unauthorized");
 }
@@ -83,7 +87,7 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
             "{c}"
         );
         assert!(c.contains(reason), "{c}");
-        assert!(c.contains("scope=\"email profile\""), "{c}");
+        assert_scopes_include(&c, &["email", "profile"]);
         assert!(
             c.ends_with(&format!("resource_metadata=\"{}\"", prm(&server))),
             "{c}"
@@ -103,7 +107,9 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(challenge(&r).contains("authorization-header-invalid"));
+    let c = challenge(&r);
+    assert!(c.contains("error=\"invalid_token\""), "{c}");
+    assert!(c.contains("authorization-header-invalid"), "{c}");
     // two Authorization headers (even with a valid token): refused, not guessed
     let good = issuer.oauth_token("user_1").sign();
     let r = client()
@@ -117,7 +123,9 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(challenge(&r).contains("error=\"invalid_token\""));
+    let c = challenge(&r);
+    assert!(c.contains("error=\"invalid_token\""), "{c}");
+    assert!(c.contains("authorization-header-invalid"), "{c}");
     // the scheme is case-insensitive
     let r = client()
         .post(&server.url)
@@ -129,6 +137,10 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    assert_eq!(
+        tool_text(&message(r).await),
+        ("user_1|-|test_client".to_owned(), false)
+    );
     // a token in the query string is ignored: anonymous, so challenged
     let r = post(
         &format!("{}?access_token={good}", server.url),
@@ -137,7 +149,12 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
     )
     .await;
     assert_eq!(r.status(), 401);
-    assert!(!challenge(&r).contains("error="));
+    let c = challenge(&r);
+    assert!(
+        !c.contains("error="),
+        "anonymous, not an invalid token: {c}"
+    );
+    assert!(c.contains("resource_metadata="), "{c}");
 }
 
 #[tokio::test]
@@ -150,10 +167,16 @@ async fn expired_token_is_401_even_when_scopes_are_missing() {
     let c = challenge(&r);
     assert!(c.contains("error=\"invalid_token\""), "{c}");
     assert!(c.contains("token-expired"), "{c}");
-    assert!(c.contains("scope=\"email profile notes:read\""), "{c}");
+    assert!(!c.contains("insufficient_scope"), "{c}");
+    assert_scopes_include(&c, &["email", "profile", "notes:read"]);
     // also on a public tool: a stale token is told so
     let r = post(&server.url, Some(&token), &call("ping")).await;
     assert_eq!(r.status(), 401);
+    let c = challenge(&r);
+    assert!(
+        c.contains("error=\"invalid_token\"") && c.contains("token-expired"),
+        "{c}"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +190,7 @@ async fn missing_scope_gets_403_insufficient_scope_listing_all_needed() {
         challenge(&r),
         format!(
             "Bearer error=\"insufficient_scope\", error_description=\"the access token lacks \
-             scopes this request needs\", scope=\"notes:read\", resource_metadata=\"{}\"",
+             scopes this request needs\", scope=\"email notes:read\", resource_metadata=\"{}\"",
             prm(&server)
         )
     );
@@ -188,13 +211,17 @@ async fn oauth_token_without_org_steps_up_for_org_scope() {
     let token = issuer.oauth_token("user_1").sign();
     let r = post(&server.url, Some(&token), &call("org_info")).await;
     assert_eq!(r.status(), 403);
-    assert!(challenge(&r).contains("scope=\"user:org:read\""));
+    // the scopes the token has, then the missing one (clients that replace
+    // their scope set with the challenge's keep what they had)
+    let c = challenge(&r);
+    assert!(c.contains("scope=\"email profile user:org:read\""), "{c}");
     let token = issuer
         .oauth_token("user_1")
         .scope("email user:org:read")
         .org_id("org_42")
         .sign();
     let r = post(&server.url, Some(&token), &call("org_info")).await;
+    assert_eq!(r.status(), 200);
     assert_eq!(tool_text(&message(r).await), ("org_42".to_owned(), false));
 }
 
@@ -323,9 +350,12 @@ async fn mixed_server_serves_public_tools_and_challenges_mid_session() {
     assert_eq!(tool_text(&message(r).await), ("pong".to_owned(), false));
     let r = post(&server.url, None, &call("whoami")).await;
     assert_eq!(r.status(), 401);
-    assert!(!challenge(&r).contains("error="));
+    let c = challenge(&r);
+    assert!(!c.contains("error="), "{c}");
+    assert!(c.contains("resource_metadata="), "{c}");
     let token = issuer.oauth_token("user_7").client_id("client_x").sign();
     let r = post(&server.url, Some(&token), &call("whoami")).await;
+    assert_eq!(r.status(), 200);
     assert_eq!(
         tool_text(&message(r).await),
         ("user_7|-|client_x".to_owned(), false)
@@ -339,14 +369,20 @@ async fn batches_are_challenged_when_any_element_needs_auth() {
     let batch = json!([call("ping"), call("notes")]);
     let r = post(&server.url, None, &batch).await;
     assert_eq!(r.status(), 401);
-    assert!(challenge(&r).contains("notes:read"));
+    let c = challenge(&r);
+    assert!(!c.contains("error="), "{c}");
+    assert_scopes_include(&c, &["notes:read"]);
     let token = issuer.oauth_token("user_1").scope("email").sign();
     let r = post(&server.url, Some(&token), &batch).await;
     assert_eq!(r.status(), 403);
-    // a batch of public calls passes the gate; rmcp itself does not take batches
+    let c = challenge(&r);
+    assert!(c.contains("error=\"insufficient_scope\""), "{c}");
+    assert_scopes_include(&c, &["notes:read"]);
+    // a batch of public calls passes the gate (no challenge); rmcp itself
+    // does not take batches and refuses the body as not a JSON-RPC message
     let r = post(&server.url, None, &json!([call("ping")])).await;
-    assert_ne!(r.status(), 401);
-    assert_ne!(r.status(), 403);
+    assert_eq!(r.status(), 415);
+    assert!(r.headers().get("www-authenticate").is_none());
 }
 
 #[tokio::test]

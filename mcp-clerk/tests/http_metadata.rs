@@ -271,4 +271,29 @@ async fn scopes_supported_defaults_to_the_scopes_tools_ask_for() {
         doc["scopes_supported"],
         json!(["notes:read", "user:org:read"])
     );
+    // and every 401 asks for what the metadata advertises, so a client's
+    // first authorization already covers the tools (Clerk pins a dynamically
+    // registered client to the scopes of its first request)
+    let r = post(&server.url, None, &initialize()).await;
+    assert_eq!(r.status(), 200, "ping is public, so initialize is too");
+    let r = post(&server.url, None, &call("whoami")).await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        challenge(&r).contains("scope=\"notes:read user:org:read\""),
+        "{}",
+        challenge(&r)
+    );
+    let all_auth = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .tools([notes(), org_info()]),
+    )
+    .await;
+    let r = post(&all_auth.url, None, &initialize()).await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        challenge(&r).contains("scope=\"notes:read user:org:read\""),
+        "{}",
+        challenge(&r)
+    );
 }

@@ -123,6 +123,16 @@ async fn public_server_needs_no_config() {
         start(McpServer::new("public", "1").tools([whoami().with_policy(ToolPolicy::new())])).await;
     let r = post(&server.url, None, &call("whoami")).await;
     assert!(!tool_text(&message(r).await).1);
+    // a token sent to a public server is not forwarded to its tools either
+    let server = start(
+        McpServer::new("public", "1").tools([headers_probe().with_policy(ToolPolicy::new())]),
+    )
+    .await;
+    let r = post(&server.url, Some("some-opaque-token"), &call("headers")).await;
+    assert_eq!(
+        tool_text(&message(r).await),
+        ("authorization_visible=false".to_owned(), false)
+    );
 }
 
 #[tokio::test]
