@@ -295,3 +295,107 @@ async fn protocol_2025_11_25_and_2026_07_28() {
     let m = message(r).await;
     assert_eq!(m["result"]["cacheScope"], "private", "{m}");
 }
+
+/// rmcp's own client on the 2026-07-28 wire (`server/discover`, no
+/// `initialize`, `Mcp-Method`/`Mcp-Name` headers on every request): the gate
+/// reads what a request targets from those headers.
+#[tokio::test]
+async fn rmcp_client_on_the_2026_07_28_wire() {
+    use std::sync::{Arc, Mutex};
+
+    let issuer = TestIssuer::start().await;
+    let config = issuer
+        .config_builder()
+        .scopes(["email", "profile", "user:org:read"])
+        .build()
+        .unwrap();
+    let router = McpServer::new("e2e", "1.0.0")
+        .clerk(config)
+        .tools(tools![whoami, read_notes, ping])
+        .into_router()
+        .unwrap();
+    // record (status, Mcp-Method, Mcp-Name) of every request the client sends
+    let seen: Arc<Mutex<Vec<(u16, String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let router = router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let record = record.clone();
+            async move {
+                let (method, name) = {
+                    let header = |name: &str| {
+                        request
+                            .headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    (header("mcp-method"), header("mcp-name"))
+                };
+                let response = next.run(request).await;
+                record
+                    .lock()
+                    .unwrap()
+                    .push((response.status().as_u16(), method, name));
+                response
+            }
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let token = issuer
+        .oauth_token("user_2026")
+        .client_id("client_2026")
+        .sign();
+    let client = connect_2026(&url, Some(&token)).await.expect("discover");
+    assert_eq!(
+        client.peer_info().map(|i| i.protocol_version.clone()),
+        Some(rmcp::model::ProtocolVersion::V_2026_07_28)
+    );
+    let r = client
+        .call_tool(CallToolRequestParams::new("whoami"))
+        .await
+        .unwrap();
+    assert_eq!(structured(&r)["structuredContent"]["user_id"], "user_2026");
+    // a step-up: the 403 reaches the client, asking for the token's scopes
+    // plus the missing one
+    let err = client
+        .call_tool(CallToolRequestParams::new("read_notes"))
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("InsufficientScope"), "{text}");
+    assert!(text.contains("email profile notes:read"), "{text}");
+    client.cancel().await.unwrap();
+
+    // anonymous: the public tool works, the protected one is challenged
+    let anonymous = connect_2026(&url, None).await.expect("discover");
+    let r = anonymous
+        .call_tool(CallToolRequestParams::new("ping"))
+        .await
+        .unwrap();
+    assert_eq!(structured(&r)["content"][0]["text"], "pong");
+    let err = anonymous
+        .call_tool(CallToolRequestParams::new("whoami"))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("AuthRequired"), "{err:?}");
+    anonymous.cancel().await.unwrap();
+
+    let seen = seen.lock().unwrap().clone();
+    let calls = |status: u16, name: &str| {
+        seen.iter()
+            .any(|(s, m, n)| *s == status && m == "tools/call" && n == name)
+    };
+    assert!(calls(200, "whoami"), "{seen:?}");
+    assert!(calls(403, "read_notes"), "{seen:?}");
+    assert!(calls(200, "ping"), "{seen:?}");
+    assert!(calls(401, "whoami"), "{seen:?}");
+    assert!(
+        seen.iter().any(|(_, m, _)| m == "server/discover"),
+        "{seen:?}"
+    );
+    task.abort();
+}

@@ -172,3 +172,23 @@ pub fn challenge(response: &reqwest::Response) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// rmcp's own client on the 2026-07-28 wire: `server/discover` instead of
+/// `initialize`, per-request `_meta` and `Mcp-Method`/`Mcp-Name` headers.
+pub async fn connect_2026(
+    url: &str,
+    token: Option<&str>,
+) -> Result<RunningService<RoleClient, ()>, rmcp::service::ClientInitializeError> {
+    use rmcp::ClientServiceExt;
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_owned());
+    if let Some(token) = token {
+        config = config.auth_header(token.to_owned());
+    }
+    ().serve_with_lifecycle(
+        StreamableHttpClientTransport::from_config(config),
+        rmcp::ClientLifecycleMode::Discover {
+            preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+        },
+    )
+    .await
+}
