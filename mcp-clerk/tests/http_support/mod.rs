@@ -195,20 +195,51 @@ pub async fn message(response: reqwest::Response) -> Value {
 }
 
 /// The text of a `tools/call` result and its `isError` flag.
+///
+/// Panics when `message` is not a tool result with text content (a JSON-RPC
+/// error, for example), so that no assertion on the pair can pass on one.
 pub fn tool_text(message: &Value) -> (String, bool) {
     let result = &message["result"];
     let text = result["content"][0]["text"]
         .as_str()
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("not a tool result with text content: {message}"))
         .to_owned();
     (text, result["isError"].as_bool().unwrap_or(false))
 }
 
-/// The `WWW-Authenticate` header.
+/// The `WWW-Authenticate` header. Panics when the response has none (or more
+/// than one), so that an assertion about its content cannot pass on a
+/// response without a challenge.
 pub fn challenge(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().expect("ascii").to_owned())
-        .unwrap_or_default()
+    let mut all = response.headers().get_all("www-authenticate").iter();
+    let value = all
+        .next()
+        .unwrap_or_else(|| panic!("{} response without WWW-Authenticate", response.status()));
+    assert!(all.next().is_none(), "more than one WWW-Authenticate");
+    let value = value.to_str().expect("ascii").to_owned();
+    assert!(
+        value.starts_with("Bearer "),
+        "not a Bearer challenge: {value}"
+    );
+    value
+}
+
+/// The scopes of a challenge's `scope` parameter (panics without one).
+pub fn challenge_scopes(challenge: &str) -> Vec<String> {
+    let (_, rest) = challenge
+        .split_once("scope=\"")
+        .unwrap_or_else(|| panic!("no scope parameter: {challenge}"));
+    let (scopes, _) = rest.split_once('"').expect("closing quote");
+    scopes.split(' ').map(str::to_owned).collect()
+}
+
+/// Asserts that `challenge` asks for every scope in `needed`.
+pub fn assert_scopes_include(challenge: &str, needed: &[&str]) {
+    let asked = challenge_scopes(challenge);
+    for scope in needed {
+        assert!(
+            asked.iter().any(|s| s == scope),
+            "scope {scope} missing from {challenge}"
+        );
+    }
 }
