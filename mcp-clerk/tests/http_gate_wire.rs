@@ -61,6 +61,9 @@ async fn protocol_2026_uses_standard_headers() {
     )
     .await;
     assert_eq!(r.status(), 401);
+    let c = challenge(&r);
+    assert!(!c.contains("error="), "{c}");
+    assert!(c.contains("resource_metadata="), "{c}");
     // authenticated: served
     let token = issuer.oauth_token("user_26").sign();
     let r = post_2026(
@@ -98,11 +101,13 @@ async fn protocol_2026_uses_standard_headers() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "the body peek still challenges");
+    assert!(challenge(&r).contains("resource_metadata="));
     // tools/list on 2026 is marked private when the list depends on the caller
     let list = json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {}}}});
     let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    assert_eq!(r.status(), 200);
     let m = message(r).await;
     assert_eq!(m["result"]["cacheScope"], "public", "{m}");
 }
@@ -121,6 +126,7 @@ async fn cache_scope_private_when_tools_can_be_hidden() {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {}}}});
     let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    assert_eq!(r.status(), 200);
     let m = message(r).await;
     assert_eq!(m["result"]["cacheScope"], "private", "{m}");
     assert_eq!(m["result"]["ttlMs"], 0);
@@ -158,9 +164,16 @@ async fn host_and_origin_are_checked_before_auth() {
             req.send().await.unwrap()
         }
     };
-    assert_eq!(send(Some("evil.example"), None).await.status(), 403);
-    assert_eq!(send(None, Some("https://evil.example")).await.status(), 403);
-    assert_eq!(send(None, Some("null")).await.status(), 403);
+    // refused before auth: a plain 403, no challenge
+    for (host, origin) in [
+        (Some("evil.example"), None),
+        (None, Some("https://evil.example")),
+        (None, Some("null")),
+    ] {
+        let r = send(host, origin).await;
+        assert_eq!(r.status(), 403, "{host:?} {origin:?}");
+        assert!(r.headers().get("www-authenticate").is_none());
+    }
     // allowed origins reach the auth check
     assert_eq!(
         send(None, Some("https://app.example.com")).await.status(),
@@ -193,7 +206,7 @@ async fn cors_preflight_and_exposed_headers_on_the_mcp_route() {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(r.status(), 200);
     let h = r.headers();
     assert_eq!(h["access-control-allow-origin"], "http://localhost:6274");
     let allowed = h["access-control-allow-headers"]
@@ -239,6 +252,7 @@ async fn the_token_is_not_forwarded_to_tools() {
     .await;
     let token = issuer.oauth_token("user_1").sign();
     let r = post(&server.url, Some(&token), &call("headers")).await;
+    assert_eq!(r.status(), 200);
     assert_eq!(
         tool_text(&message(r).await),
         ("authorization_visible=false".to_owned(), false)
@@ -317,7 +331,7 @@ async fn stateful_sessions_are_bound_to_their_creator() {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(r.status(), 202);
     let r = post_in_session(&server.url, &session, Some(&alice), &call("whoami")).await;
     assert_eq!(r.status(), 404);
 }
@@ -335,12 +349,93 @@ async fn anonymous_session_is_claimed_by_the_first_signed_in_caller() {
     let session = stateful_session(&server.url, None).await;
     let r = post_in_session(&server.url, &session, None, &call("whoami")).await;
     assert_eq!(r.status(), 401, "mid-session challenge");
+    assert!(!challenge(&r).contains("error="));
     let alice = issuer.oauth_token("user_alice").sign();
     let r = post_in_session(&server.url, &session, Some(&alice), &call("whoami")).await;
     assert_eq!(r.status(), 200);
+    assert!(tool_text(&message(r).await).0.starts_with("user_alice|"));
     let bob = issuer.oauth_token("user_bob").sign();
     let r = post_in_session(&server.url, &session, Some(&bob), &call("whoami")).await;
     assert_eq!(r.status(), 404);
+    let r = post_in_session(&server.url, &session, None, &call("ping")).await;
+    assert_eq!(r.status(), 404, "once claimed, no longer anonymous");
+}
+
+#[tokio::test]
+async fn stateful_sessions_are_bound_to_the_oauth_client_too() {
+    let issuer = TestIssuer::start().await;
+    let server = start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .session_mode(SessionMode::Stateful)
+            .tools([ping(), whoami()]),
+    )
+    .await;
+    let via_a = |user: &str| issuer.oauth_token(user).client_id("client_a").sign();
+    let session = stateful_session(&server.url, Some(&via_a("user_alice"))).await;
+
+    // The same principal (issuer, user, client), with a fresh token: accepted.
+    let r = post_in_session(
+        &server.url,
+        &session,
+        Some(&via_a("user_alice")),
+        &call("whoami"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        tool_text(&message(r).await),
+        ("user_alice|-|client_a".to_owned(), false)
+    );
+
+    // The same user through another OAuth client (another app holding its own
+    // token for her) cannot ride client_a's session.
+    let via_b = issuer
+        .oauth_token("user_alice")
+        .client_id("client_b")
+        .sign();
+    for body in [call("whoami"), call("ping")] {
+        let r = post_in_session(&server.url, &session, Some(&via_b), &body).await;
+        assert_eq!(r.status(), 404, "{body}");
+    }
+    let r = client()
+        .delete(&server.url)
+        .header("mcp-session-id", &session)
+        .bearer_auth(&via_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "nor end it");
+    // Another user through the same client: refused as well.
+    let r = post_in_session(
+        &server.url,
+        &session,
+        Some(&via_a("user_bob")),
+        &call("ping"),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+
+    // client_b's own session is bound to client_b, and client_a's still works.
+    let other = stateful_session(&server.url, Some(&via_b)).await;
+    assert_ne!(other, session);
+    let r = post_in_session(
+        &server.url,
+        &other,
+        Some(&via_a("user_alice")),
+        &call("ping"),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = post_in_session(
+        &server.url,
+        &session,
+        Some(&via_a("user_alice")),
+        &call("ping"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(tool_text(&message(r).await), ("pong".to_owned(), false));
 }
 
 #[tokio::test]
