@@ -1053,3 +1053,431 @@ async fn request_log_has_paths_but_no_query_strings() {
     let all = log.join("\n");
     assert!(!all.contains('?') && !all.contains(body["access_token"].as_str().unwrap()));
 }
+
+/// Runs the consent page for `scope` with `client_id`; returns the request id.
+async fn consent_request_id(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    challenge: &str,
+    scope: &str,
+) -> String {
+    let resp = authorize(
+        clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+            ("scope", scope),
+            ("state", "st"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    request_id_of(&resp.text().await.unwrap())
+}
+
+fn request_id_of(html: &str) -> String {
+    html.split("name=\"request_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn refresh_with(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> Value {
+    let mut pairs = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", client_id),
+    ];
+    if let Some(scope) = scope {
+        pairs.push(("scope", scope));
+    }
+    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &pairs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_refresh_that_drops_user_org_read_drops_the_org() {
+    let clerk = DevClerk::new()
+        .default_scopes(["email", "profile", "offline_access", "user:org:read"])
+        .auto_consent_as("user_bob", None)
+        .start()
+        .await
+        .unwrap();
+    let (client_id, body) = auto_flow(&clerk, Some("email offline_access user:org:read")).await;
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["org_id"], "org_acme");
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+
+    // the full grant again: the organization stays
+    let again = refresh_with(&clerk, &client_id, &refresh_token, None).await;
+    let (_, claims) = verify(&clerk, again["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["org_id"], "org_acme");
+    assert_eq!(claims["scope"], "email offline_access user:org:read");
+
+    // narrowed to `email`: no user:org:read, so no org_id
+    let narrowed = refresh_with(&clerk, &client_id, &refresh_token, Some("email")).await;
+    let (_, claims) = verify(&clerk, narrowed["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["scope"], "email");
+    assert!(
+        claims.get("org_id").is_none(),
+        "org_id without user:org:read: {claims}"
+    );
+
+    // the refresh token itself keeps the full grant
+    let full = refresh_with(&clerk, &client_id, &refresh_token, None).await;
+    let (_, claims) = verify(&clerk, full["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["org_id"], "org_acme");
+}
+
+#[tokio::test]
+async fn consent_cannot_pick_an_org_without_user_org_read() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let client = register(
+        &clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let id = client["client_id"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", id),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("scope", "email profile"),
+            ("state", "st"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(
+        !html.contains("name=\"org_id\""),
+        "no organization chooser without user:org:read"
+    );
+    let request_id = request_id_of(&html);
+
+    // a hand-made form naming an org anyway is refused, and the page comes back
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_alice"),
+            ("org_id", "org_acme"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("did not ask for organization access"),
+        "{html}"
+    );
+    let request_id = request_id_of(&html);
+
+    // approving without an org gives a token without org_id
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_alice"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 303);
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], "user_alice");
+    assert_eq!(claims["scope"], "email profile");
+    assert!(claims.get("org_id").is_none(), "{claims}");
+}
+
+#[tokio::test]
+async fn with_user_org_read_the_consent_form_sets_the_org() {
+    let clerk = DevClerk::new()
+        .default_scopes(["email", "user:org:read"])
+        .start()
+        .await
+        .unwrap();
+    let client = register(
+        &clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let id = client["client_id"].as_str().unwrap();
+    let (verifier, challenge) = pkce();
+    let request_id = consent_request_id(&clerk, id, &challenge, "email user:org:read").await;
+    let resp = post_form(
+        &format!("{}/oauth/authorize", clerk.issuer()),
+        &[
+            ("request_id", request_id.as_str()),
+            ("user_id", "user_bob"),
+            ("org_id", "org_acme"),
+            ("decision", "allow"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 303);
+    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["org_id"], "org_acme");
+}
+
+/// A unique path under the system temp dir (removed on drop).
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("mcp-clerk-dev-test-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[tokio::test]
+async fn starts_from_a_config_file_named_by_mcp_clerk_dev_config() {
+    let file = TempFile::new(
+        "clerk-dev.json",
+        r#"{
+          "users": [
+            { "id": "user_zed", "email": "zed@example.org", "first_name": "Zed", "username": "zed" },
+            { "id": "user_yan", "email": "yan@example.org" }
+          ],
+          "organizations": [
+            { "id": "org_zeta", "name": "Zeta Labs", "slug": "zeta",
+              "members": [
+                { "user_id": "user_zed", "role": "org:auditor", "permissions": ["org:invoices:export"] },
+                { "user_id": "user_yan", "role": "org:admin" }
+              ] }
+          ],
+          "roles": {
+            "org:auditor": ["org:reports:read", "org:ledger:read"],
+            "org:admin": ["org:reports:read", "org:reports:write"]
+          }
+        }"#,
+    );
+    let path = file.0.to_str().unwrap().to_owned();
+    let clerk = DevClerk::from_env_with(|name| match name {
+        "MCP_CLERK_DEV_CONFIG" => Some(path.clone()),
+        "MCP_CLERK_DEV_AUTO_CONSENT" => Some("1".into()),
+        "MCP_CLERK_DEV_DEFAULT_SCOPES" => Some("email profile user:org:read".into()),
+        "MCP_CLERK_DEV_SECRET_KEY" => Some("sk_test_file".into()),
+        _ => None,
+    })
+    .unwrap()
+    .start()
+    .await
+    .unwrap();
+
+    // auto-consent signs in as the file's first user, in that user's first org
+    let (_, body) = auto_flow(&clerk, None).await;
+    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["sub"], "user_zed");
+    assert_eq!(claims["org_id"], "org_zeta");
+    assert_eq!(claims["scope"], "email profile user:org:read");
+    let info: Value = http()
+        .get(format!("{}/oauth/userinfo", clerk.issuer()))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["email"], "zed@example.org");
+
+    // the Backend API reports the file's role and permissions (role's + member's own)
+    let memberships: Value = http()
+        .get(format!(
+            "{}/users/user_zed/organization_memberships",
+            clerk.backend_api_url()
+        ))
+        .bearer_auth("sk_test_file")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(memberships["total_count"], 1);
+    let m = &memberships["data"][0];
+    assert_eq!(m["organization"]["id"], "org_zeta");
+    assert_eq!(m["organization"]["name"], "Zeta Labs");
+    assert_eq!(m["organization"]["slug"], "zeta");
+    assert_eq!(m["role"], "org:auditor");
+    let mut permissions: Vec<&str> = m["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    permissions.sort_unstable();
+    assert_eq!(
+        permissions,
+        ["org:invoices:export", "org:ledger:read", "org:reports:read"]
+    );
+    // the sample users are gone
+    let resp = http()
+        .get(format!(
+            "{}/users/user_alice/organization_memberships",
+            clerk.backend_api_url()
+        ))
+        .bearer_auth("sk_test_file")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn unknown_client_ids_get_a_page_that_explains_the_restart() {
+    let first = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let client = register(
+        &first,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    first.shutdown().await;
+
+    // a "restarted" emulator: registrations were in memory
+    let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
+    let (_, challenge) = pkce();
+    let resp = authorize(
+        &clerk,
+        &[
+            ("response_type", "code"),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("invalid_client"), "{html}");
+    assert!(html.contains(&client_id), "names the client id: {html}");
+    assert!(html.contains("restarted"), "{html}");
+    assert!(html.contains("register again"), "{html}");
+    assert!(html.contains("clear its cached"), "{html}");
+    assert!(html.contains("~/.mcp-auth"), "{html}");
+
+    // hostile client ids are escaped
+    let resp = authorize(&clerk, &[("client_id", "<script>x</script>")]).await;
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(!html.contains("<script>x"), "{html}");
+    assert!(html.contains("&lt;script&gt;x"), "{html}");
+}
+
+/// A `MakeWriter` that appends everything to one buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn starting_logs_a_loud_development_only_warning() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    // current-thread runtime: `start` runs on this thread, under this subscriber
+    // tracing-core caches a callsite's interest process-wide. With a single
+    // registered dispatcher it computes that interest from whichever thread
+    // registers the callsite first, so another test's thread (no subscriber)
+    // could cache "never" for the warning. A second live dispatcher makes it
+    // combine the interest of every registered one instead.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    let clerk = DevClerk::new().start().await.unwrap();
+    drop(guard);
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("dev Clerk emulator running"))
+        .unwrap_or_else(|| panic!("no start warning in {log:?}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains("for development only, never in production"),
+        "{line}"
+    );
+    assert!(line.contains(clerk.issuer()), "{line}");
+}

@@ -20,6 +20,7 @@ use crate::dev::state::{CODE_TTL_SECS, Client, RefreshGrant, Shared, Store};
 use crate::dev::util::{
     now, pkce_s256_matches, secret, secret_eq, split_scopes, valid_pkce_string,
 };
+use crate::policy::ORG_SCOPE;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TokenForm {
@@ -276,6 +277,9 @@ fn issue(
     resource: Option<String>,
 ) -> Result<serde_json::Value, OAuthError> {
     let ttl = shared.settings.access_ttl_secs;
+    // As at Clerk: `org_id` only while `user:org:read` is granted. A refresh
+    // that narrows the scopes drops the organization with the scope.
+    let org_id = org_id.filter(|_| scopes.iter().any(|s| s == ORG_SCOPE));
     let grant = AccessGrant {
         user_id: user_id.to_owned(),
         client_id: client.id.clone(),
