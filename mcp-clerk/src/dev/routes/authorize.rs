@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::consent::{consent_page, error_page};
+use super::consent::{consent_page, error_page, unknown_client_page};
 use crate::dev::state::{Approval, AuthRequest, Client, Shared, Store};
 use crate::dev::util::{now, secret, split_scopes, valid_pkce_string};
 use crate::policy::ORG_SCOPE;
@@ -137,10 +137,16 @@ fn start(shared: &Shared, p: AuthorizeParams) -> Response {
         return html_error(StatusCode::BAD_REQUEST, "missing client_id");
     };
     let Some(client) = shared.store().clients.get(client_id).cloned() else {
-        return html_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client: unknown client_id (register it at /oauth/register first)",
+        tracing::warn!(
+            client_id,
+            "dev clerk: authorization request from an unknown client (registered with an earlier run?)"
         );
+        return (
+            StatusCode::BAD_REQUEST,
+            no_store(),
+            Html(unknown_client_page(client_id)),
+        )
+            .into_response();
     };
     let redirect_uri = match p.redirect_uri.as_deref() {
         Some(uri)

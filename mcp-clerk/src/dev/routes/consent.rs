@@ -80,6 +80,30 @@ pub(crate) fn error_page(message: &str) -> String {
     )
 }
 
+/// The page for an authorization request naming a client the emulator does
+/// not know. Registrations live in memory, so this is almost always a client
+/// (Claude, Cursor, mcp-remote, Inspector) that registered with an earlier run
+/// of the emulator and cached its `client_id`.
+pub(crate) fn unknown_client_page(client_id: &str) -> String {
+    page(
+        "Unknown OAuth client",
+        &format!(
+            "<h1>Unknown OAuth client</h1>\
+             <p class=\"error\">invalid_client: the client id <code>{}</code> is not registered with this emulator.</p>\
+             <p>The dev Clerk emulator keeps client registrations in memory: it was probably \
+             restarted since this MCP client registered. The client must register again \
+             (dynamic client registration at <code>/oauth/register</code>): clear its cached \
+             OAuth state and reconnect.</p>\
+             <ul class=\"scopes\">\
+             <li><b>MCP Inspector</b>: <i>Clear OAuth State</i> in the authentication settings, then connect again.</li>\
+             <li><b>mcp-remote</b>: delete <code>~/.mcp-auth</code> (or the directory named by <code>MCP_REMOTE_CONFIG_DIR</code>).</li>\
+             <li><b>Claude / Cursor / VS Code</b>: disconnect or remove the MCP server, then add it again (or sign out of it and back in).</li>\
+             </ul>",
+            esc(client_id)
+        ),
+    )
+}
+
 /// The consent page for a pending request.
 pub(crate) fn consent_page(
     request_id: &str,
