@@ -72,15 +72,18 @@ pub fn server(config: mcp_clerk::ClerkConfig) -> McpServer {
         .tools(tools![my_organization, list_projects, archive_project])
 }
 
+/// The scopes the example advertises (`MCP_CLERK_SCOPES` wins with real Clerk).
+pub const SCOPES: &[&str] = &["email", "profile", "user:org:read"];
+
 /// Starts the example on `addr`. On the emulator it accepts OAuth and
 /// session tokens; with real Clerk it uses the environment's settings
 /// (`MCP_CLERK_ACCEPT=oauth,session` to do the same).
 pub async fn start(addr: &str, clerk: Clerk) -> anyhow::Result<Running> {
     let config = match &clerk {
-        Clerk::Real(config) => (**config).clone(),
+        Clerk::Real(real) => real.config(SCOPES)?,
         Clerk::Dev(dev) => dev
             .config_builder()
-            .scopes(["email", "profile", "user:org:read"])
+            .scopes(SCOPES.iter().copied())
             .accept([TokenKind::OAuth, TokenKind::Session])
             .build()?,
     };

@@ -122,8 +122,8 @@ pub fn instructions(running: &Running, token: Option<&str>) -> String {
                 dev.issuer()
             ));
         }
-        Clerk::Real(config) => {
-            out.push_str(&format!("  Clerk          {}\n", config.issuer()));
+        Clerk::Real(real) => {
+            out.push_str(&format!("  Clerk          {}\n", real.issuer()));
         }
     }
     if let Some(token) = token {

@@ -1,5 +1,7 @@
 //! A server started by an example: where it listens and how to stop it.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use mcp_clerk::dev::{DevClerk, DevClerkServer};
@@ -7,38 +9,56 @@ use mcp_clerk::{ClerkConfig, McpServer};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The variables whose presence means "use real Clerk" (any one, non-empty).
+pub const REAL_CLERK_VARIABLES: &[&str] = &[
+    "CLERK_FRONTEND_API_URL",
+    "MCP_CLERK_FRONTEND_API_URL",
+    "CLERK_PUBLISHABLE_KEY",
+];
+
 /// Which Clerk instance an example trusts.
 #[derive(Debug)]
 pub enum Clerk {
     /// Real Clerk, configured from the environment (`ClerkConfig::from_env`).
-    Real(Box<ClerkConfig>),
+    Real(Box<RealClerk>),
     /// The local emulator (`mcp_clerk::dev`), started by the example.
     Dev(DevClerkServer),
 }
 
 impl Clerk {
-    /// Real Clerk when `CLERK_FRONTEND_API_URL`, `MCP_CLERK_FRONTEND_API_URL`
-    /// or `CLERK_PUBLISHABLE_KEY` is set; otherwise starts the emulator
-    /// (configured by `MCP_CLERK_DEV_*` variables, see `DevClerk::from_env`).
+    /// Real Clerk when one of [`REAL_CLERK_VARIABLES`] is set; otherwise
+    /// starts the emulator (configured by `MCP_CLERK_DEV_*` variables, see
+    /// `DevClerk::from_env`).
     pub async fn from_env() -> anyhow::Result<Self> {
-        Self::from_env_with_dev_addr(None).await
+        Self::from_env_with(|name| std::env::var(name).ok(), None).await
     }
 
     /// Like [`from_env`](Self::from_env); the emulator listens on
     /// `dev_addr` unless `MCP_CLERK_DEV_ADDR` says otherwise.
     pub async fn from_env_with_dev_addr(dev_addr: Option<SocketAddr>) -> anyhow::Result<Self> {
-        let set = |v: &str| std::env::var(v).is_ok_and(|v| !v.trim().is_empty());
-        if set("CLERK_FRONTEND_API_URL")
-            || set("MCP_CLERK_FRONTEND_API_URL")
-            || set("CLERK_PUBLISHABLE_KEY")
-        {
-            return Ok(Clerk::Real(Box::new(ClerkConfig::from_env()?)));
+        Self::from_env_with(|name| std::env::var(name).ok(), dev_addr).await
+    }
+
+    /// Like [`from_env_with_dev_addr`](Self::from_env_with_dev_addr), reading
+    /// variables through `lookup` (empty values count as unset).
+    pub async fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        dev_addr: Option<SocketAddr>,
+    ) -> anyhow::Result<Self> {
+        let set = |v: &str| lookup(v).is_some_and(|v| !v.trim().is_empty());
+        if REAL_CLERK_VARIABLES.iter().any(|v| set(v)) {
+            return Ok(Clerk::Real(Box::new(RealClerk::from_env_with(&lookup)?)));
         }
-        let mut dev = DevClerk::from_env()?;
+        let mut dev = DevClerk::from_env_with(&lookup)?;
         if let Some(addr) = dev_addr.filter(|_| !set("MCP_CLERK_DEV_ADDR")) {
             dev = dev.bind(addr);
         }
         Ok(Clerk::Dev(dev.start().await?))
+    }
+
+    /// Real Clerk with a config built by the caller, used as it is.
+    pub fn real(config: ClerkConfig) -> Self {
+        Clerk::Real(Box::new(RealClerk { config, vars: None }))
     }
 
     /// The local emulator with default settings (ephemeral port, consent page).
@@ -54,16 +74,94 @@ impl Clerk {
         }
     }
 
-    /// The config the server uses: the real one, or one trusting the emulator
-    /// with `scopes` advertised.
+    /// The issuer the server trusts.
+    pub fn issuer(&self) -> &str {
+        match self {
+            Clerk::Dev(d) => d.issuer(),
+            Clerk::Real(r) => r.issuer(),
+        }
+    }
+
+    /// The config the server uses, advertising `scopes`: the emulator's, or
+    /// the real one (where `MCP_CLERK_SCOPES`, when set, wins).
     pub fn config(&self, scopes: &[&str]) -> anyhow::Result<ClerkConfig> {
         Ok(match self {
-            Clerk::Real(config) => (**config).clone(),
+            Clerk::Real(real) => real.config(scopes)?,
             Clerk::Dev(dev) => dev
                 .config_builder()
                 .scopes(scopes.iter().copied())
                 .build()?,
         })
+    }
+}
+
+/// Real Clerk settings, read from the environment.
+///
+/// Keeps the variables `ClerkConfig` read, so [`config`](Self::config) can
+/// rebuild it with the example's scopes when `MCP_CLERK_SCOPES` is unset
+/// (otherwise the server would advertise none and clients would register
+/// with Clerk's defaults only).
+#[derive(Clone)]
+pub struct RealClerk {
+    config: ClerkConfig,
+    /// Every variable read and its value; `None` for a caller-built config.
+    vars: Option<BTreeMap<String, Option<String>>>,
+}
+
+impl std::fmt::Debug for RealClerk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // values may hold the secret key: names only
+        let set: Option<Vec<&str>> = self.vars.as_ref().map(|vars| {
+            vars.iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(k, _)| k.as_str())
+                .collect()
+        });
+        f.debug_struct("RealClerk")
+            .field("config", &self.config)
+            .field("variables_set", &set)
+            .finish()
+    }
+}
+
+impl RealClerk {
+    /// Reads the config through `lookup` (see `ClerkConfig::from_env_with`).
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, mcp_clerk::ConfigError> {
+        let seen = RefCell::new(BTreeMap::new());
+        let config = ClerkConfig::from_env_with(|name| {
+            let value = lookup(name).filter(|v| !v.trim().is_empty());
+            seen.borrow_mut().insert(name.to_owned(), value.clone());
+            value
+        })?;
+        Ok(Self {
+            config,
+            vars: Some(seen.into_inner()),
+        })
+    }
+
+    /// The issuer (Frontend API URL).
+    pub fn issuer(&self) -> &str {
+        self.config.issuer()
+    }
+
+    /// The config, advertising `scopes` unless the environment named scopes
+    /// (`MCP_CLERK_SCOPES`) or the config was built by the caller.
+    pub fn config(&self, scopes: &[&str]) -> Result<ClerkConfig, mcp_clerk::ConfigError> {
+        match &self.vars {
+            Some(vars) if self.config.scopes_supported().is_empty() && !scopes.is_empty() => {
+                let scopes = scopes.join(" ");
+                ClerkConfig::from_env_with(|name| {
+                    if name == "MCP_CLERK_SCOPES" {
+                        Some(scopes.clone())
+                    } else {
+                        vars.get(name).cloned().flatten()
+                    }
+                })
+            }
+            _ => Ok(self.config.clone()),
+        }
     }
 }
 

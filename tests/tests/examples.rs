@@ -1,13 +1,95 @@
 //! Every server example is started (through the function its binary calls)
 //! on the local Clerk emulator and called once over real HTTP.
 
-use mcp_clerk_examples::{Clerk, axum_app, organizations, quickstart};
+use mcp_clerk::dev::DevClerk;
+use mcp_clerk_examples::{Clerk, REAL_CLERK_VARIABLES, axum_app, organizations, quickstart};
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
+
+/// The JSON document printed after the line starting with `header`: from the
+/// next line that starts with `{` to the first line that is `}`.
+fn json_block_after(text: &str, header: &str) -> Value {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(1)
+        .skip_while(|l| !l.starts_with('{'));
+    let mut block = String::new();
+    for line in lines.by_ref() {
+        block.push_str(line);
+        block.push('\n');
+        if line == "}" {
+            break;
+        }
+    }
+    serde_json::from_str(&block).unwrap_or_else(|e| panic!("{header}: not JSON ({e}):\n{block}"))
+}
+
+/// The quickstart's printout: URL, token, Inspector commands, and the Claude
+/// Desktop and Cursor configs, which must parse and point at `url`.
+fn check_printout(text: &str, url: &str, token: Option<&str>) {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&format!("MCP endpoint   {url}").as_str()),
+        "{text}"
+    );
+    let inspector = "npx -y @modelcontextprotocol/inspector@2.12.0";
+    // Inspector UI: the bare command, then where to connect
+    assert!(
+        lines.contains(&format!("MCP Inspector UI:   {inspector}").as_str()),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&format!("then connect to {url} (transport: Streamable HTTP)").as_str()),
+        "{text}"
+    );
+    // Inspector CLI running the OAuth flow itself
+    assert!(
+        lines.contains(
+            &format!(
+                "MCP Inspector CLI:  {inspector} --cli {url} --transport http --method tools/list"
+            )
+            .as_str()
+        ),
+        "{text}"
+    );
+    match token {
+        Some(token) => {
+            assert!(
+                lines.contains(&format!("export TOKEN={token}").as_str()),
+                "{text}"
+            );
+            // Inspector CLI with the ready token: list, then call whoami
+            let with_token = format!("{inspector} --cli {url} --transport http \\");
+            assert_eq!(
+                lines.iter().filter(|l| **l == with_token).count(),
+                2,
+                "{text}"
+            );
+            let header = "--header \"Authorization: Bearer $TOKEN\" --method";
+            assert!(
+                lines.contains(&format!("{header} tools/list").as_str()),
+                "{text}"
+            );
+            assert!(
+                lines.contains(&format!("{header} tools/call --tool-name whoami").as_str()),
+                "{text}"
+            );
+        }
+        None => assert!(!text.contains("export TOKEN="), "{text}"),
+    }
+    let claude = json_block_after(text, "Claude Desktop (claude_desktop_config.json");
+    assert_eq!(
+        claude,
+        json!({"mcpServers": {"quickstart": {"command": "npx", "args": ["-y", "mcp-remote@0.15.1", url]}}})
+    );
+    let cursor = json_block_after(text, "Cursor (~/.cursor/mcp.json)");
+    assert_eq!(cursor, json!({"mcpServers": {"quickstart": {"url": url}}}));
+}
 
 async fn connect(url: &str, token: &str) -> RunningService<RoleClient, ()> {
     let transport = StreamableHttpClientTransport::from_config(
@@ -45,10 +127,7 @@ async fn quickstart_serves_its_tools_on_the_emulator() {
         .unwrap()
         .expect("a dev token");
     let text = quickstart::instructions(&running, Some(&token));
-    assert!(text.contains(&running.mcp_url));
-    assert!(text.contains(&token));
-    assert!(text.contains("@modelcontextprotocol/inspector@2.12.0 --cli"));
-    assert!(text.contains("\"mcpServers\""));
+    check_printout(&text, &running.mcp_url, Some(&token));
 
     let anonymous = reqwest::Client::new()
         .post(&running.mcp_url)
@@ -200,7 +279,7 @@ async fn organizations_checks_roles_and_permissions() {
 #[tokio::test]
 async fn quickstart_uses_the_configured_clerk_instance() {
     let issuer = mcp_clerk::testing::TestIssuer::start().await;
-    let clerk = Clerk::Real(Box::new(issuer.config()));
+    let clerk = Clerk::real(issuer.config());
     let running = quickstart::start("127.0.0.1:0", clerk).await.unwrap();
     assert!(quickstart::dev_token(&running).unwrap().is_none());
     let text = quickstart::instructions(&running, None);
@@ -208,6 +287,7 @@ async fn quickstart_uses_the_configured_clerk_instance() {
         text.contains(issuer.issuer()) && !text.contains("local emulator"),
         "{text}"
     );
+    check_printout(&text, &running.mcp_url, None);
 
     let token = issuer
         .oauth_token("user_real")
@@ -217,5 +297,137 @@ async fn quickstart_uses_the_configured_clerk_instance() {
     let me = call(&client, "whoami", json!({})).await;
     assert_eq!(me["structuredContent"]["user_id"], "user_real");
     client.cancel().await.unwrap();
+    running.stop().await.unwrap();
+}
+
+fn lookup(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Clerk settings in the environment select real Clerk (here a second
+/// emulator stands in for a Clerk instance); the quickstart then advertises
+/// its own scopes unless `MCP_CLERK_SCOPES` says otherwise.
+#[tokio::test]
+async fn clerk_settings_select_real_clerk_with_the_quickstart_scopes() {
+    let real = DevClerk::new().start().await.unwrap();
+    let issuer = real.issuer().to_owned();
+
+    for var in ["CLERK_FRONTEND_API_URL", "MCP_CLERK_FRONTEND_API_URL"] {
+        let clerk = Clerk::from_env_with(lookup(vec![(var, issuer.clone())]), None)
+            .await
+            .unwrap();
+        assert!(clerk.dev_server().is_none(), "{var}");
+        assert_eq!(clerk.issuer(), issuer, "{var}");
+        let config = clerk.config(quickstart::SCOPES).unwrap();
+        assert_eq!(config.scopes_supported(), quickstart::SCOPES, "{var}");
+    }
+    let clerk = Clerk::from_env_with(
+        lookup(vec![(
+            "CLERK_PUBLISHABLE_KEY",
+            "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k".into(),
+        )]),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(clerk.issuer(), "https://clerk.example.com");
+    assert_eq!(REAL_CLERK_VARIABLES.len(), 3);
+
+    // MCP_CLERK_SCOPES wins over the example's scopes
+    let clerk = Clerk::from_env_with(
+        lookup(vec![
+            ("CLERK_FRONTEND_API_URL", issuer.clone()),
+            ("MCP_CLERK_SCOPES", "email, profile".into()),
+        ]),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        clerk.config(quickstart::SCOPES).unwrap().scopes_supported(),
+        ["email", "profile"]
+    );
+
+    // a broken setting is an error naming the variable, not the emulator
+    let err = Clerk::from_env_with(
+        lookup(vec![("CLERK_FRONTEND_API_URL", "not a url".into())]),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("CLERK_FRONTEND_API_URL"), "{err}");
+
+    // blank values count as unset: the emulator, configured by MCP_CLERK_DEV_*
+    let clerk = Clerk::from_env_with(
+        lookup(vec![
+            ("CLERK_FRONTEND_API_URL", "  ".into()),
+            ("CLERK_PUBLISHABLE_KEY", String::new()),
+            ("MCP_CLERK_DEV_SECRET_KEY", "sk_test_from_env".into()),
+        ]),
+        None,
+    )
+    .await
+    .unwrap();
+    let dev = clerk.dev_server().expect("the emulator");
+    assert_ne!(dev.issuer(), issuer);
+    assert_eq!(dev.secret_key(), "sk_test_from_env");
+
+    // the quickstart on "real Clerk": metadata and challenge carry its scopes,
+    // and a token of that instance works
+    let clerk = Clerk::from_env_with(
+        lookup(vec![("CLERK_FRONTEND_API_URL", issuer.clone())]),
+        None,
+    )
+    .await
+    .unwrap();
+    let running = quickstart::start("127.0.0.1:0", clerk).await.unwrap();
+    assert!(quickstart::dev_token(&running).unwrap().is_none());
+    let http = reqwest::Client::new();
+    let prm: Value = http
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            running.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prm["authorization_servers"], json!([issuer]));
+    assert_eq!(prm["scopes_supported"], json!(quickstart::SCOPES));
+    let challenge = mcp_clerk::testing::post(
+        &running.mcp_url,
+        None,
+        &json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(challenge.status(), 401);
+    let www = challenge.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        www.contains(&format!("scope=\"{}\"", quickstart::SCOPES.join(" "))),
+        "{www}"
+    );
+    let token = real.token("user_bob").org("org_acme").mint().unwrap();
+    let me = mcp_clerk::testing::call_tool(&running.mcp_url, Some(&token), "whoami", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        me["result"]["structuredContent"]["user_id"], "user_bob",
+        "{me}"
+    );
+    assert_eq!(
+        me["result"]["structuredContent"]["org_id"], "org_acme",
+        "{me}"
+    );
     running.stop().await.unwrap();
 }
