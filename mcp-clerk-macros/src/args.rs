@@ -1,7 +1,6 @@
 //! The function's parameters: injected, plain (schema properties) or one `#[args]` struct.
 
 use proc_macro2::Span;
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, GenericArgument, LitStr, Meta, Pat, PathArguments, Token, Type};
@@ -45,6 +44,8 @@ pub(crate) struct Param {
 }
 
 const ARG_KEYS: &[&str] = &["description", "default", "rename"];
+
+const ARG_HELP: &str = "write `#[arg(description = \"...\", default = <expr>, rename = \"...\")]` (each key optional; `default` alone means `Default::default()`)";
 
 /// Reads every parameter, strips the helper attributes from `inputs`, and
 /// records every problem (the policy rules only when `policy_known`).
@@ -176,10 +177,10 @@ fn take_helpers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Helpers {
             "args" | "inject" => {
                 count += 1;
                 if !matches!(a.meta, Meta::Path(_)) {
-                    errors.push(
-                        a.meta.span(),
+                    errors.push_tokens(
+                        &a.meta,
                         format_args!("`#[{name}]` takes no arguments"),
-                        None,
+                        Some(&format!("write `#[{name}]` alone")),
                     );
                 }
                 if name == "args" {
@@ -191,10 +192,10 @@ fn take_helpers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Helpers {
             _ => return true,
         }
         if count == 2 {
-            errors.push(
-                a.span(),
+            errors.push_tokens(
+                a,
                 "use only one of `#[arg]`, `#[args]` and `#[inject]` on an argument",
-                None,
+                Some("`#[arg(..)]` makes a schema property, `#[args]` a struct of all the arguments, `#[inject]` a value read from the call: keep the one you mean"),
             );
         }
         false
@@ -208,28 +209,20 @@ fn parse_arg(attr: &Attribute, errors: &mut Errors) -> ArgAttr {
         Meta::Path(_) => return out,
         Meta::List(list) => list,
         Meta::NameValue(nv) => {
-            errors.push(
-                nv.span(),
-                "write `#[arg(description = \"...\", default = ...)]`",
-                None,
-            );
+            errors.push_tokens(nv, "`#[arg]` takes a list of keys", Some(ARG_HELP));
             return out;
         }
     };
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone()) {
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
         Ok(m) => m,
         Err(e) => {
-            errors.push_syn(e);
+            errors.push_syn(e, ARG_HELP);
             return out;
         }
     };
     let mut seen = Vec::new();
     for meta in metas {
-        let key = meta
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = crate::attr::path_text(meta.path());
         let span = meta.path().span();
         if !ARG_KEYS.contains(&key.as_str()) {
             let hint = closest(&key, ARG_KEYS).map(|k| format!("did you mean `{k}`?"));
@@ -266,16 +259,21 @@ fn parse_arg(attr: &Attribute, errors: &mut Errors) -> ArgAttr {
                         out.description = Some(s);
                     }
                 }
-                other => errors.push(
-                    other.span(),
+                other => errors.push_tokens(
+                    other,
                     format_args!("`{key}` must be a string literal"),
                     Some(&format!("write `{key} = \"...\"`")),
                 ),
             },
-            (_, meta) => errors.push(
-                meta.span(),
-                format_args!("invalid `#[arg]` key `{key}`"),
-                Some("write `#[arg(description = \"...\", default = <expr>, rename = \"...\")]`"),
+            ("description" | "rename", meta) => errors.push_tokens(
+                meta,
+                format_args!("`{key}` needs a value"),
+                Some(&format!("write `{key} = \"...\"`")),
+            ),
+            (_, meta) => errors.push_tokens(
+                meta,
+                "`default` is written `default` or `default = <expr>`",
+                Some("write `#[arg(default)]` for `Default::default()`, or `#[arg(default = <expr>)]`"),
             ),
         }
     }

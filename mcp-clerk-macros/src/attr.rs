@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, LitStr, Meta, Token};
 
-use crate::errors::{Errors, closest};
+use crate::errors::{Errors, closest, parse_all};
 
 /// `required`, `optional` or `none`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+/// Ordered: `None < Optional < Required`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
 pub(crate) enum Level {
     #[default]
     None,
@@ -73,6 +73,8 @@ const KEYS: &[&str] = &[
 
 const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `name`, `title`, `description`, `annotations(..)`, `crate`";
 
+const KEYS_HELP_SYNTAX: &str = "write comma-separated keys, for example `#[tool(auth = required, scopes(\"notes:read\"), name = \"notes.list\")]`";
+
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
 
 impl ToolAttr {
@@ -85,24 +87,30 @@ impl ToolAttr {
         }
     }
 
-    /// The effective auth requirement (mirrors `ToolPolicy::effective_auth`).
+    /// The effective auth requirement (mirrors `ToolPolicy::effective_auth`):
+    /// scopes, permissions or roles need a signed-in caller (`required`);
+    /// otherwise the stronger of `auth` and `org`.
     pub(crate) fn effective_auth(&self) -> Level {
-        let auth = self.auth.map_or(Level::None, |(l, _)| l);
-        match (auth, self.effective_org()) {
-            (Level::Required, _) | (_, Level::Required) => Level::Required,
-            (Level::Optional, _) | (_, Level::Optional) => Level::Optional,
-            _ if !self.scopes.is_empty() => Level::Required,
-            _ => Level::None,
+        if self.needs_caller() {
+            return Level::Required;
         }
+        let auth = self.auth.map_or(Level::None, |(l, _)| l);
+        let org = self.org.map_or(Level::None, |(l, _)| l);
+        auth.max(org)
+    }
+
+    /// Scopes, permissions or roles: only a signed-in caller can hold them.
+    fn needs_caller(&self) -> bool {
+        !self.scopes.is_empty() || !self.permissions.is_empty() || !self.roles.is_empty()
     }
 
     /// Parses the attribute's arguments, recording every problem in `errors`.
     pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut attr = ToolAttr::default();
-        let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        let metas = match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, tokens) {
             Ok(metas) => metas,
             Err(e) => {
-                errors.push_syn(e);
+                errors.push_syn(e, KEYS_HELP_SYNTAX);
                 return attr;
             }
         };
@@ -144,12 +152,22 @@ impl ToolAttr {
         match key {
             "auth" => self.auth = level(key, &meta, errors),
             "org" => self.org = level(key, &meta, errors),
-            "scope" => self.scopes.extend(string(key, &meta, errors)),
-            "scopes" => self.scopes.extend(strings(key, &meta, errors)),
-            "permission" => self.permissions.extend(string(key, &meta, errors)),
-            "permissions" => self.permissions.extend(strings(key, &meta, errors)),
-            "role" => self.roles.extend(string(key, &meta, errors)),
-            "roles" => self.roles.extend(strings(key, &meta, errors)),
+            // Each value is checked once, when its own key is read.
+            "scope" | "scopes" => {
+                let new = list_or_one(key, &meta, errors);
+                new.iter().for_each(|s| check_scope(s, errors));
+                self.scopes.extend(new);
+            }
+            "permission" | "permissions" => {
+                let new = list_or_one(key, &meta, errors);
+                new.iter().for_each(|p| check_permission(p, errors));
+                self.permissions.extend(new);
+            }
+            "role" | "roles" => {
+                let new = list_or_one(key, &meta, errors);
+                new.iter().for_each(|r| check_role(r, errors));
+                self.roles.extend(new);
+            }
             "name" => self.name = string(key, &meta, errors),
             "title" => self.title = string(key, &meta, errors),
             "description" => self.description = string(key, &meta, errors),
@@ -169,46 +187,6 @@ impl ToolAttr {
             }
             _ => {}
         }
-        if matches!(key, "scope" | "scopes") {
-            for s in &self.scopes {
-                let v = s.value();
-                if v.is_empty()
-                    || v.chars()
-                        .any(|c| c.is_whitespace() || c == '"' || c == '\\')
-                {
-                    errors.push(
-                        s.span(),
-                        format_args!("invalid scope {:?}", v),
-                        Some("a scope is one non-empty word without spaces or quotes; list several as `scopes(\"a\", \"b\")`"),
-                    );
-                }
-            }
-        }
-        if matches!(key, "permission" | "permissions") {
-            for p in &self.permissions {
-                let v = p.value();
-                let parts: Vec<&str> = v.split(':').collect();
-                if parts.len() != 3 || parts[0] != "org" || parts.iter().any(|p| p.is_empty()) {
-                    errors.push(
-                        p.span(),
-                        format_args!("invalid permission {:?}", v),
-                        Some("Clerk permissions look like `org:<feature>:<permission>`, for example `org:projects:create`"),
-                    );
-                }
-            }
-        }
-        if matches!(key, "role" | "roles") {
-            for r in &self.roles {
-                let v = r.value();
-                if v.is_empty() || v.chars().any(char::is_whitespace) {
-                    errors.push(
-                        r.span(),
-                        format_args!("invalid role {:?}", v),
-                        Some("a role is a key such as `admin` or `org:admin`"),
-                    );
-                }
-            }
-        }
     }
 
     /// An explicit `auth` weaker than what `org`, scopes, permissions or roles imply.
@@ -216,35 +194,72 @@ impl ToolAttr {
         let Some((auth, span)) = self.auth else {
             return;
         };
-        let org = self.effective_org();
-        let implied = if org != Level::None {
-            org
-        } else if !self.scopes.is_empty() {
-            Level::Required
-        } else {
-            Level::None
-        };
-        let stronger = matches!(
-            (auth, implied),
-            (Level::None, Level::Optional | Level::Required) | (Level::Optional, Level::Required)
-        );
-        if stronger {
-            let why = if !self.permissions.is_empty() || !self.roles.is_empty() {
-                "permissions and roles need a signed-in caller in an organization".to_owned()
-            } else if org != Level::None {
-                format!("`org = {}` implies `auth = {}`", org.as_str(), org.as_str())
-            } else {
-                "scopes need a signed-in caller".to_owned()
-            };
-            errors.push(
-                span,
-                format_args!(
-                    "`auth = {}` conflicts with the other keys: {why}",
-                    auth.as_str()
-                ),
-                Some("remove the `auth` key (the other keys imply it)"),
-            );
+        let implied = self.effective_auth();
+        if auth >= implied {
+            return;
         }
+        let why = if !self.permissions.is_empty() || !self.roles.is_empty() {
+            "permissions and roles need a signed-in caller in an organization".to_owned()
+        } else if !self.scopes.is_empty() {
+            "scopes need a signed-in caller (`auth = required`)".to_owned()
+        } else {
+            let org = self.effective_org();
+            format!("`org = {}` implies `auth = {}`", org.as_str(), org.as_str())
+        };
+        errors.push(
+            span,
+            format_args!(
+                "`auth = {}` conflicts with the other keys: {why}",
+                auth.as_str()
+            ),
+            Some("remove the `auth` key (the other keys imply it)"),
+        );
+    }
+}
+
+/// `scope = ".."` (one value) or `scopes(..)` (a list): singular keys end without `s`.
+fn list_or_one(key: &str, meta: &Meta, errors: &mut Errors) -> Vec<LitStr> {
+    if key.ends_with('s') {
+        strings(key, meta, errors)
+    } else {
+        string(key, meta, errors).into_iter().collect()
+    }
+}
+
+fn check_scope(s: &LitStr, errors: &mut Errors) {
+    let v = s.value();
+    if v.is_empty()
+        || v.chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\\')
+    {
+        errors.push(
+            s.span(),
+            format_args!("invalid scope {v:?}"),
+            Some("a scope is one non-empty word without spaces or quotes; list several as `scopes(\"a\", \"b\")`"),
+        );
+    }
+}
+
+fn check_permission(p: &LitStr, errors: &mut Errors) {
+    let v = p.value();
+    let parts: Vec<&str> = v.split(':').collect();
+    if parts.len() != 3 || parts[0] != "org" || parts.iter().any(|p| p.is_empty()) {
+        errors.push(
+            p.span(),
+            format_args!("invalid permission {v:?}"),
+            Some("Clerk permissions look like `org:<feature>:<permission>`, for example `org:projects:create`"),
+        );
+    }
+}
+
+fn check_role(r: &LitStr, errors: &mut Errors) {
+    let v = r.value();
+    if v.is_empty() || v.chars().any(char::is_whitespace) {
+        errors.push(
+            r.span(),
+            format_args!("invalid role {v:?}"),
+            Some("a role is a key such as `admin` or `org:admin`"),
+        );
     }
 }
 
@@ -308,8 +323,8 @@ fn string(key: &str, meta: &Meta, errors: &mut Errors) -> Option<LitStr> {
 fn strings(key: &str, meta: &Meta, errors: &mut Errors) -> Vec<LitStr> {
     let help = format!("write `{key}(\"a\", \"b\")`");
     let Meta::List(list) = meta else {
-        errors.push(
-            meta.span(),
+        errors.push_tokens(
+            meta,
             format_args!("`{key}` takes a list of string literals"),
             Some(&help),
         );
@@ -336,7 +351,7 @@ fn annotations(meta: &Meta, errors: &mut Errors) -> Annotations {
         ..Annotations::default()
     };
     let Meta::List(list) = meta else {
-        errors.push(meta.span(), "`annotations` takes a list", Some(help));
+        errors.push_tokens(meta, "`annotations` takes a list", Some(help));
         return out;
     };
     let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
@@ -348,11 +363,7 @@ fn annotations(meta: &Meta, errors: &mut Errors) -> Annotations {
     };
     let mut seen: HashMap<String, ()> = HashMap::new();
     for meta in metas {
-        let name = meta
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let name = path_text(meta.path());
         let span = meta.path().span();
         let slot = match name.as_str() {
             "read_only" => &mut out.read_only,
@@ -404,4 +415,11 @@ fn annotations(meta: &Meta, errors: &mut Errors) -> Annotations {
         }
     }
     out
+}
+
+/// A key's path as written (`a::b`), for messages.
+pub(crate) fn path_text(path: &syn::Path) -> String {
+    quote::ToTokens::to_token_stream(path)
+        .to_string()
+        .replace(' ', "")
 }

@@ -33,9 +33,12 @@ impl Errors {
         self.errors.push(syn::Error::new_spanned(tokens, text));
     }
 
-    /// Records a syn error as it is.
-    pub(crate) fn push_syn(&mut self, error: syn::Error) {
-        self.errors.push(error);
+    /// Records a syn parse error at its own span, with a `help:` line naming
+    /// the expected form (syn's messages say what was wrong, not what to write).
+    pub(crate) fn push_syn(&mut self, error: syn::Error, help: &str) {
+        for e in error {
+            self.push(e.span(), e, Some(help));
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -49,6 +52,22 @@ impl Errors {
             .map(syn::Error::to_compile_error)
             .collect()
     }
+}
+
+/// Runs `parser` over all of `tokens`. syn reports "unexpected end of input"
+/// at the macro's call site (the whole attribute); it is moved to the last
+/// token, where the input stops short.
+pub(crate) fn parse_all<P: syn::parse::Parser>(
+    parser: P,
+    tokens: TokenStream,
+) -> syn::Result<P::Output> {
+    let last = tokens.clone().into_iter().last().map(|t| t.span());
+    parser.parse2(tokens).map_err(|e| match last {
+        Some(span) if e.to_string().starts_with("unexpected end of input") => {
+            syn::Error::new(span, e)
+        }
+        _ => e,
+    })
 }
 
 /// Levenshtein distance, for "did you mean" hints.

@@ -15,9 +15,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let tool_attr = ToolAttr::parse(attr, &mut errors);
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
-        Err(e) => {
-            let message = "`#[tool]` goes on a function: `async fn name(..) -> .. { .. }`";
-            let error = syn::Error::new(e.span(), message).to_compile_error();
+        Err(_) => {
+            let error = not_a_function(&item).to_compile_error();
             return quote! { #error #item };
         }
     };
@@ -52,6 +51,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let has_receiver = func.sig.receiver().is_some();
+    // Reported above; emitted as is, rustc would report `...` a second time.
+    if func.sig.variadic.take().is_some() {
+        let inputs = std::mem::take(&mut func.sig.inputs);
+        func.sig.inputs = inputs
+            .into_pairs()
+            .map(syn::punctuated::Pair::into_value)
+            .collect();
+    }
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
         if has_receiver {
@@ -83,6 +90,30 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// The error for an item that is not a function, at its name (or, for an
+/// item without one, its first token), with what to write instead.
+fn not_a_function(item: &TokenStream) -> syn::Error {
+    let message = "`#[tool]` goes on a function\n\n= help: write `#[tool]` above a free `async fn` (or `fn`): `#[tool] async fn name(..) -> .. { .. }`";
+    let name = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(i)) => Some(i.ident),
+        Ok(syn::Item::Enum(i)) => Some(i.ident),
+        Ok(syn::Item::Union(i)) => Some(i.ident),
+        Ok(syn::Item::Trait(i)) => Some(i.ident),
+        Ok(syn::Item::Type(i)) => Some(i.ident),
+        Ok(syn::Item::Const(i)) => Some(i.ident),
+        Ok(syn::Item::Static(i)) => Some(i.ident),
+        Ok(syn::Item::Mod(i)) => Some(i.ident),
+        _ => None,
+    };
+    match name {
+        Some(ident) => syn::Error::new(ident.span(), message),
+        None => match item.clone().into_iter().next() {
+            Some(first) => syn::Error::new(first.span(), message),
+            None => syn::Error::new(Span::call_site(), message),
+        },
+    }
+}
+
 fn check_signature(func: &ItemFn, errors: &mut Errors) {
     let generics = &func.sig.generics;
     if !generics.params.is_empty() || generics.where_clause.is_some() {
@@ -100,7 +131,11 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
         );
     }
     if let Some(v) = &func.sig.variadic {
-        errors.push(v.span(), "`#[tool]` functions cannot be variadic", None);
+        errors.push_tokens(
+            v,
+            "`#[tool]` functions cannot be variadic",
+            Some("clients send named JSON arguments: take a `Vec<T>` argument instead of `...`"),
+        );
     }
     if let ReturnType::Type(_, ty) = &func.sig.output
         && let Type::ImplTrait(t) = &**ty
@@ -139,9 +174,14 @@ fn tool_name(func: &ItemFn, attr: &ToolAttr, errors: &mut Errors) -> LitStr {
         bad.map(|c| format!("it contains {c:?}"))
     };
     if let Some(problem) = problem {
+        let shown: String = if value.chars().count() > 40 {
+            value.chars().take(40).chain(['…']).collect()
+        } else {
+            value.clone()
+        };
         errors.push(
             span,
-            format_args!("invalid tool name {value:?}: {problem}"),
+            format_args!("invalid tool name {shown:?}: {problem}"),
             Some("MCP tool names are 1 to 128 characters of `A-Z a-z 0-9 _ - .`; set one with `name = \"...\"`"),
         );
     }
@@ -310,26 +350,36 @@ fn tool_def_body(
                 default,
             } => {
                 let spec = format_ident!("__mcp_a{i}");
+                // The user's default is written once, in one `fn() -> T`
+                // that both the handler and the schema call: a mistake in
+                // it (a type mismatch, no `Default` impl) is one error.
                 let (with_default, default_json) = match default {
                     None => (quote!(), quote!(::core::option::Option::None)),
-                    Some(Default::Trait(dspan)) => (
-                        quote_spanned!(*dspan=> .with_default(<#ty as ::core::default::Default>::default)),
-                        quote_spanned! {*dspan=> {
-                            #[allow(unused_imports)]
-                            use #p::{OpaqueDefault as _, SerializeDefault as _};
-                            let __mcp_d: #ty = ::core::default::Default::default();
-                            (&#p::DefaultValue(&__mcp_d)).json()
-                        }},
-                    ),
-                    Some(Default::Expr(expr)) => (
-                        quote_spanned!(expr.span()=> .with_default(|| -> #ty { #expr })),
-                        quote_spanned! {expr.span()=> {
-                            #[allow(unused_imports)]
-                            use #p::{OpaqueDefault as _, SerializeDefault as _};
-                            let __mcp_d: #ty = #expr;
-                            (&#p::DefaultValue(&__mcp_d)).json()
-                        }},
-                    ),
+                    Some(default) => {
+                        let dfn = format_ident!("__mcp_default{i}");
+                        let item = match default {
+                            Default::Trait(dspan) => quote_spanned! {*dspan=>
+                                fn #dfn() -> #ty {
+                                    <#ty as ::core::default::Default>::default()
+                                }
+                            },
+                            Default::Expr(expr) => quote_spanned! {expr.span()=>
+                                fn #dfn() -> #ty {
+                                    #expr
+                                }
+                            },
+                        };
+                        setup.push(item);
+                        (
+                            quote!(.with_default(#dfn)),
+                            quote! {{
+                                #[allow(unused_imports)]
+                                use #p::{OpaqueDefault as _, SerializeDefault as _};
+                                let __mcp_d: #ty = #dfn();
+                                (&#p::DefaultValue(&__mcp_d)).json()
+                            }},
+                        )
+                    }
                 };
                 setup.push(quote_spanned! {span=>
                     let #spec = #ps::Arg::<#ty>::new(#json_name) #with_default;
@@ -367,6 +417,20 @@ fn tool_def_body(
     let new_span = func.sig.ident.span();
     let pn = at(p, new_span);
     let tooldef = quote_spanned! {new_span=> #pn::ToolDef::new };
+    // The call and the handler are spanned at the function's name: a future
+    // that is not `Send` is reported there, not at `#[tool]`.
+    let tooldef = quote_spanned! {new_span=>
+        #tooldef(
+            __mcp_descriptor,
+            #policy,
+            move |mut __mcp_call: #p::ToolCall| async move {
+                #(#injects)*
+                #parse
+                ::core::mem::drop(__mcp_call);
+                __mcp_output.convert(#call)
+            },
+        )
+    };
     quote! {
         #output
         #(#setup)*
@@ -378,16 +442,7 @@ fn tool_def_body(
             __mcp_output.schema(),
             #annotations,
         );
-        #tooldef(
-            __mcp_descriptor,
-            #policy,
-            move |mut __mcp_call: #p::ToolCall| async move {
-                #(#injects)*
-                #parse
-                ::core::mem::drop(__mcp_call);
-                __mcp_output.convert(#call)
-            },
-        )
+        #tooldef
     }
 }
 
@@ -544,5 +599,50 @@ mod tests {
             parse(quote!(auth = optional, org = optional)),
             (Level::Optional, Level::Optional)
         );
+        // Scopes, permissions and roles need a caller whatever `org` says.
+        assert_eq!(
+            parse(quote!(org = optional, scopes("x"))),
+            (Level::Required, Level::Optional)
+        );
+        assert_eq!(
+            parse(quote!(org = optional, role = "admin")),
+            (Level::Required, Level::Required)
+        );
+    }
+
+    /// The number of errors `#[tool(attr)]` reports.
+    fn attr_errors(attr: TokenStream) -> usize {
+        let mut errors = crate::errors::Errors::default();
+        crate::attr::ToolAttr::parse(attr, &mut errors);
+        errors
+            .to_compile_errors()
+            .to_string()
+            .matches("compile_error")
+            .count()
+    }
+
+    #[test]
+    fn explicit_auth_weaker_than_scopes_is_a_conflict() {
+        assert_eq!(
+            attr_errors(quote!(auth = optional, org = optional, scopes("x"))),
+            1
+        );
+        assert_eq!(attr_errors(quote!(auth = none, scope = "x")), 1);
+        assert_eq!(attr_errors(quote!(org = optional, scopes("x"))), 0);
+        assert_eq!(
+            attr_errors(quote!(auth = required, org = optional, scopes("x"))),
+            0
+        );
+    }
+
+    #[test]
+    fn each_value_is_checked_once() {
+        assert_eq!(attr_errors(quote!(scope = "a b", scopes("c"))), 1);
+        assert_eq!(attr_errors(quote!(scopes("a b"), scope = "c")), 1);
+        assert_eq!(
+            attr_errors(quote!(permission = "bad", permissions("org:a:b"))),
+            1
+        );
+        assert_eq!(attr_errors(quote!(role = "a b", roles("c"))), 1);
     }
 }

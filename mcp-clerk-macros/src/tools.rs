@@ -2,13 +2,15 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
-use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Path, Token};
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let paths = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(input) {
+    let paths = match crate::errors::parse_all(
+        Punctuated::<Path, Token![,]>::parse_terminated,
+        input,
+    ) {
         Ok(paths) => paths,
         Err(e) => {
             let message = format!(

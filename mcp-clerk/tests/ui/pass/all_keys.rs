@@ -1,8 +1,8 @@
 //! Every key of `#[tool(...)]`, and every kind of argument.
 #![deny(warnings)]
 
-use mcp_clerk::ClerkUser as User;
 use mcp_clerk::__private::rmcp::model::CallToolResult;
+use mcp_clerk::ClerkUser as User;
 use mcp_clerk::prelude::*;
 use mcp_clerk::tool::inject::CancellationToken;
 
@@ -39,7 +39,9 @@ async fn create_project(
     #[args] new: NewProject,
 ) -> Result<Json<Project>, ToolError> {
     let _ = (ct, new.private);
-    Ok(Json(Project { id: format!("{}/{}/{}", org.id(), user.id(), new.name) }))
+    Ok(Json(Project {
+        id: format!("{}/{}/{}", org.id(), user.id(), new.name),
+    }))
 }
 
 /// Optional caller and organization, a renamed import injected with `#[inject]`.

@@ -1,0 +1,10 @@
+use mcp_clerk::prelude::*;
+
+#[tool]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {
+    let _tools = tools![ping, 42];
+}

@@ -1,0 +1,12 @@
+use mcp_clerk::prelude::*;
+
+#[tool(auth = required)]
+async fn whoami(
+    #[arg]
+    #[inject]
+    user: ClerkUser,
+) -> String {
+    user.id().to_owned()
+}
+
+fn main() {}
