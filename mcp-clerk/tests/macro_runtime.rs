@@ -149,6 +149,48 @@ async fn search(#[args] Search { query, limit }: Search) -> Result<String, Strin
     Ok(format!("{query}:{}", limit.unwrap_or(10)))
 }
 
+/// The doc comment, overridden by `description`.
+#[tool(
+    description = "Archives a project for good.",
+    org = optional,
+    permissions("org:projects:archive", "org:projects:read"),
+    roles("org:admin", "org:owner"),
+    annotations(destructive, idempotent = false)
+)]
+async fn archive(org: ClerkOrg) -> String {
+    org.id().to_owned()
+}
+
+/// Not destructive, said explicitly.
+#[tool(annotations(destructive = false))]
+fn harmless() {}
+
+/// Defaults from `Default::default()`.
+#[tool]
+fn tag(
+    #[arg(default)] label: String,
+    #[arg(default)] count: u32,
+    #[arg(default)] tags: Vec<String>,
+) -> String {
+    format!("{label:?}/{count}/{tags:?}")
+}
+
+/// Raw identifiers: the tool is `type`, the argument `loop`.
+#[tool]
+fn r#type(r#loop: u32, #[arg(default = 2)] r#in: u32) -> String {
+    (r#loop * r#in).to_string()
+}
+
+/// Scopes need a caller even when the organization is optional.
+#[tool(org = optional, scopes("notes:read"))]
+async fn notes(user: ClerkUser, org: Option<ClerkOrg>) -> String {
+    format!(
+        "{}@{}",
+        user.id(),
+        org.map_or("-".to_owned(), |o| o.id().to_owned())
+    )
+}
+
 mod nested {
     use mcp_clerk::prelude::*;
 
@@ -308,4 +350,89 @@ fn descriptors() {
     assert_eq!(a.idempotent_hint, Some(true));
     assert_eq!(a.destructive_hint, None);
     assert!(tools[2].descriptor().output_schema.is_some());
+}
+
+#[test]
+fn description_key_overrides_the_doc_comment() {
+    let tool = &tools![archive][0];
+    assert_eq!(
+        tool.descriptor().description.as_deref(),
+        Some("Archives a project for good.")
+    );
+}
+
+#[test]
+fn annotation_values_are_kept() {
+    let tools = tools![archive, harmless];
+    let a = tools[0].descriptor().annotations.clone().unwrap();
+    assert_eq!(a.destructive_hint, Some(true));
+    assert_eq!(a.idempotent_hint, Some(false));
+    assert_eq!(a.read_only_hint, None);
+    let a = tools[1].descriptor().annotations.clone().unwrap();
+    assert_eq!(a.destructive_hint, Some(false));
+}
+
+#[test]
+fn permission_and_role_values_reach_the_policy() {
+    use mcp_clerk::policy::Requirement;
+    let policy = tools![archive][0].policy().clone();
+    assert_eq!(
+        policy.permissions().collect::<Vec<_>>(),
+        ["org:projects:archive", "org:projects:read"]
+    );
+    assert_eq!(
+        policy.roles().collect::<Vec<_>>(),
+        ["org:admin", "org:owner"]
+    );
+    // Permissions and roles override `org = optional`.
+    assert_eq!(policy.effective_org(), Requirement::Required);
+    assert_eq!(policy.effective_auth(), Requirement::Required);
+}
+
+#[test]
+fn scopes_with_an_optional_org_need_a_caller() {
+    use mcp_clerk::policy::Requirement;
+    let policy = tools![notes][0].policy().clone();
+    assert_eq!(policy.scopes().collect::<Vec<_>>(), ["notes:read"]);
+    assert_eq!(policy.org_requirement(), Requirement::Optional);
+    assert_eq!(policy.effective_org(), Requirement::Optional);
+    assert_eq!(policy.effective_auth(), Requirement::Required);
+}
+
+#[tokio::test]
+async fn scoped_tool_with_an_optional_org_runs_with_and_without_one() {
+    let tool = &tools![notes][0];
+    let r = complete(call(tool, Value::Null, Some(user())).await);
+    assert_eq!(text(&r), "user_1@-");
+    let r = complete(call(tool, Value::Null, Some(member(&[]))).await);
+    assert_eq!(text(&r), "user_1@org_9");
+}
+
+#[tokio::test]
+async fn trait_defaults_are_applied_when_the_argument_is_absent() {
+    let tool = &tools![tag][0];
+    let r = complete(call(tool, json!({}), None).await);
+    assert_eq!(r.is_error, Some(false), "{}", text(&r));
+    assert_eq!(text(&r), "\"\"/0/[]");
+    let r = complete(call(tool, json!({"label": "x", "count": 2, "tags": ["a"]}), None).await);
+    assert_eq!(text(&r), "\"x\"/2/[\"a\"]");
+    // Nothing is required, and the serializable defaults are in the schema.
+    let schema = &tool.descriptor().input_schema;
+    assert!(schema.get("required").is_none(), "{schema:?}");
+    assert_eq!(schema["properties"]["label"]["default"], "");
+    assert_eq!(schema["properties"]["count"]["default"], 0);
+    assert_eq!(schema["properties"]["tags"]["default"], json!([]));
+}
+
+#[tokio::test]
+async fn raw_identifiers_lose_their_prefix() {
+    let tool = &tools![r#type][0];
+    assert_eq!(tool.name(), "type");
+    let schema = &tool.descriptor().input_schema;
+    assert_eq!(schema["required"], json!(["loop"]));
+    assert!(schema["properties"].get("in").is_some(), "{schema:?}");
+    let r = complete(call(tool, json!({"loop": 21}), None).await);
+    assert_eq!(text(&r), "42");
+    let r = complete(call(tool, json!({"loop": 5, "in": 3}), None).await);
+    assert_eq!(text(&r), "15");
 }
