@@ -2,7 +2,9 @@
 //!
 //! `tests/ui/pass/*.rs` must compile; each `tests/ui/fail/*.rs` must fail with
 //! exactly the message in its `.stderr`: one case per message the macros can
-//! emit, each showing one error with its `= help:` line.
+//! emit, each showing one error with its `= help:` line (except
+//! `every_error_reported.rs`, which shows that one expansion reports several
+//! mistakes at once).
 //!
 //! The snapshots are written with **rustc 1.95** (the pinned compiler): rustc's
 //! own wording (E0277 notes, "future cannot be sent", E0433) changes between
