@@ -17,4 +17,4 @@ pub mod organizations;
 pub mod quickstart;
 mod running;
 
-pub use running::{Clerk, REAL_CLERK_VARIABLES, RealClerk, Running};
+pub use running::{Clerk, REAL_CLERK_VARIABLES, RealClerk, RequestLog, Running};

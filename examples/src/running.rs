@@ -3,6 +3,8 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use mcp_clerk::dev::{DevClerk, DevClerkServer};
 use mcp_clerk::{ClerkConfig, McpServer};
@@ -165,6 +167,53 @@ impl RealClerk {
     }
 }
 
+/// How many requests a [`RequestLog`] keeps.
+const REQUEST_LOG: usize = 1000;
+
+/// `METHOD /path STATUS` of the requests a server answered (no query
+/// strings), each with the moment its response was produced, so it can be
+/// merged with the emulator's log (`DevClerkServer::request_log_timed`) into
+/// one timeline of what a client did. Keeps the last 1000.
+#[derive(Clone, Debug, Default)]
+pub struct RequestLog(Arc<Mutex<std::collections::VecDeque<(Instant, String)>>>);
+
+impl RequestLog {
+    /// The recorded requests, oldest first.
+    pub fn entries(&self) -> Vec<String> {
+        self.timed().into_iter().map(|(_, line)| line).collect()
+    }
+
+    /// The recorded requests with their times, oldest first.
+    pub fn timed(&self) -> Vec<(Instant, String)> {
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
+    }
+
+    fn push(&self, line: String) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() == REQUEST_LOG {
+            log.pop_front();
+        }
+        log.push_back((Instant::now(), line));
+    }
+
+    /// `router` with every request recorded here.
+    pub fn record(&self, router: axum::Router) -> axum::Router {
+        let log = self.clone();
+        router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let log = log.clone();
+                async move {
+                    let line = format!("{} {}", request.method(), request.uri().path());
+                    let response = next.run(request).await;
+                    log.push(format!("{line} {}", response.status().as_u16()));
+                    response
+                }
+            },
+        ))
+    }
+}
+
 /// A running example server.
 #[derive(Debug)]
 pub struct Running {
@@ -174,6 +223,10 @@ pub struct Running {
     pub mcp_url: String,
     /// The Clerk instance the server trusts.
     pub clerk: Clerk,
+    /// The requests the server answered (recorded by
+    /// [`serve_router`](Self::serve_router) and
+    /// [`serve_recorded`](Self::serve_recorded); empty after [`serve`](Self::serve)).
+    pub requests: RequestLog,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -185,11 +238,22 @@ impl Running {
         Ok(Self::spawn(
             bound.local_addr(),
             clerk,
+            RequestLog::default(),
             move |signal| async move {
                 bound.run_until(signal).await?;
                 Ok(())
             },
         ))
+    }
+
+    /// Like [`serve`](Self::serve), through `McpServer::into_router`, recording
+    /// every request in [`requests`](Self::requests).
+    pub async fn serve_recorded(
+        server: McpServer,
+        addr: &str,
+        clerk: Clerk,
+    ) -> anyhow::Result<Self> {
+        Self::serve_router(server.into_router()?, addr, clerk).await
     }
 
     /// Serves an axum router (an app that merged MCP into its own routes).
@@ -200,15 +264,22 @@ impl Running {
     ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        Ok(Self::spawn(local, clerk, move |signal| async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(signal)
-                .await?;
-            Ok(())
-        }))
+        let requests = RequestLog::default();
+        let router = requests.record(router);
+        Ok(Self::spawn(
+            local,
+            clerk,
+            requests,
+            move |signal| async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(signal)
+                    .await?;
+                Ok(())
+            },
+        ))
     }
 
-    fn spawn<F, Fut>(addr: SocketAddr, clerk: Clerk, run: F) -> Self
+    fn spawn<F, Fut>(addr: SocketAddr, clerk: Clerk, requests: RequestLog, run: F) -> Self
     where
         F: FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
         Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
@@ -223,6 +294,7 @@ impl Running {
             mcp_url: format!("{base_url}/mcp"),
             base_url,
             clerk,
+            requests,
             stop: Some(tx),
             task: Some(task),
         }

@@ -1,16 +1,15 @@
 //! MCP Inspector's CLI (`@modelcontextprotocol/inspector@2.12.0`, on the
 //! pinned Node 22) completes the whole OAuth flow against the quickstart and
 //! the local Clerk emulator with no browser: `BROWSER` is a script that
-//! follows the authorize URL with curl (the emulator auto-consents) back to
-//! the Inspector's loopback callback.
+//! follows the authorize URL with Node's `fetch` (`browser-follow.mjs`; the
+//! emulator auto-consents) back to the Inspector's loopback callback.
 
 mod clients_support;
 
 use std::path::PathBuf;
 
-use clients_support::{assert_in_order, js_dir, node, run};
+use clients_support::{assert_in_order, js_dir, node, quickstart_recorded, run, timeline};
 use mcp_clerk::dev::DevClerk;
-use mcp_clerk_examples::{Clerk, quickstart};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -34,9 +33,7 @@ fn scratch(name: &str) -> PathBuf {
 async fn inspector_cli_runs_the_full_flow_headless() {
     let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
     let issuer = dev.issuer().to_owned();
-    let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
-        .await
-        .unwrap();
+    let running = quickstart_recorded(dev).await;
 
     let js = js_dir();
     let node = node(&js);
@@ -109,15 +106,21 @@ async fn inspector_cli_runs_the_full_flow_headless() {
         "{landed}"
     );
 
-    // The emulator saw discovery, registration, authorization and the token exchange.
-    let emulator = running.clerk.dev_server().unwrap().request_log();
+    // One timeline of both servers: Inspector got the 401 from the MCP
+    // server, fetched its protected resource metadata, then ran discovery,
+    // registration, authorization and the token exchange at the emulator, and
+    // retried the MCP request with the token.
+    let steps = timeline(&running);
     assert_in_order(
-        &emulator,
+        &steps,
         &[
-            "GET /.well-known/oauth-authorization-server 200",
-            "POST /oauth/register 201",
-            "GET /oauth/authorize 302",
-            "POST /oauth/token 200",
+            "mcp POST /mcp 401",
+            "mcp GET /.well-known/oauth-protected-resource/mcp 200",
+            "clerk GET /.well-known/oauth-authorization-server 200",
+            "clerk POST /oauth/register 201",
+            "clerk GET /oauth/authorize 302",
+            "clerk POST /oauth/token 200",
+            "mcp POST /mcp 200",
         ],
     );
 

@@ -3,11 +3,20 @@
 //! Clerk emulator: 401 challenge → protected resource metadata →
 //! authorization server metadata → dynamic registration → PKCE authorize →
 //! token → `tools/call`.
+//!
+//! rmcp 3.11 does not start an authorization by itself when a request gets a
+//! 401: its transport fails the request with the challenge
+//! (`ServiceError::auth_challenge`), and the application hands that to
+//! `AuthorizationRequest::with_challenge`, from which rmcp discovers the
+//! protected resource metadata and the authorization server. The tests do
+//! exactly that, with rmcp's own client making the failing request.
 
+mod clients_support;
+
+use clients_support::{assert_in_order, quickstart_recorded, timeline};
 use mcp_clerk::McpServer;
 use mcp_clerk::dev::DevClerk;
 use mcp_clerk::prelude::*;
-use mcp_clerk_examples::{Clerk, quickstart};
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -76,26 +85,27 @@ async fn rmcp_oauth_client_runs_the_full_flow() {
         .await
         .unwrap();
     let issuer = dev.issuer().to_owned();
-    let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
-        .await
-        .unwrap();
+    let running = quickstart_recorded(dev).await;
 
-    // 1. An anonymous call of a protected tool gets the 401 challenge (the
-    //    quickstart has a public tool, so anonymous callers may initialize).
-    let resp = reqwest::Client::new()
-        .post(&running.mcp_url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}"#)
-        .send()
+    // 1. rmcp's client, with no token, calls a protected tool and gets the 401
+    //    challenge (the quickstart has a public tool, so anonymous callers may
+    //    initialize).
+    let anonymous = ()
+        .serve(StreamableHttpClientTransport::from_config(
+            StreamableHttpClientTransportConfig::with_uri(running.mcp_url.clone()),
+        ))
         .await
         .unwrap();
-    assert_eq!(resp.status(), 401);
-    let challenge = resp.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
+    let err = anonymous
+        .call_tool(CallToolRequestParams::new("whoami"))
+        .await
+        .unwrap_err();
+    let challenge = err
+        .auth_challenge()
+        .unwrap_or_else(|| panic!("no challenge in {err:?}"))
         .to_owned();
     assert!(challenge.contains("resource_metadata="), "{challenge}");
+    let _ = anonymous.cancel().await;
 
     // 2. rmcp discovers PRM + AS metadata from the challenge and registers.
     let mut oauth = OAuthState::new(running.mcp_url.as_str(), None)
@@ -141,6 +151,21 @@ async fn rmcp_oauth_client_runs_the_full_flow() {
             .is_some_and(|c| c != "dev_client")
     );
     client.cancel().await.unwrap();
+
+    // Both servers' requests in one timeline: the 401, rmcp fetching the
+    // metadata the challenge names, the OAuth flow, the authorized call.
+    assert_in_order(
+        &timeline(&running),
+        &[
+            "mcp POST /mcp 401",
+            "mcp GET /.well-known/oauth-protected-resource/mcp 200",
+            "clerk GET /.well-known/oauth-authorization-server 200",
+            "clerk POST /oauth/register 201",
+            "clerk GET /oauth/authorize 302",
+            "clerk POST /oauth/token 200",
+            "mcp POST /mcp 200",
+        ],
+    );
     running.stop().await.unwrap();
 }
 

@@ -476,6 +476,17 @@ impl DevClerkServer {
     /// `METHOD /path STATUS` — without query strings, which carry codes. Handy
     /// to see which steps of the OAuth flow a client went through.
     pub fn request_log(&self) -> Vec<String> {
+        self.shared
+            .request_log()
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
+    }
+
+    /// [`request_log`](Self::request_log) with the moment each response was
+    /// produced, to merge it with another server's log into one timeline
+    /// (which steps a client took, in which order, across servers).
+    pub fn request_log_timed(&self) -> Vec<(std::time::Instant, String)> {
         self.shared.request_log()
     }
 

@@ -139,7 +139,8 @@ pub(crate) struct Shared {
     pub(crate) minter: Minter,
     store: Mutex<Store>,
     /// `METHOD /path STATUS` of recent requests (no query strings: they hold codes).
-    requests: Mutex<std::collections::VecDeque<String>>,
+    /// Each with the moment its response was produced.
+    requests: Mutex<std::collections::VecDeque<(std::time::Instant, String)>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -167,11 +168,11 @@ impl Shared {
         if log.len() == REQUEST_LOG {
             log.pop_front();
         }
-        log.push_back(line);
+        log.push_back((std::time::Instant::now(), line));
     }
 
-    /// The request log, oldest first.
-    pub(crate) fn request_log(&self) -> Vec<String> {
+    /// The request log, oldest first, with when each response was produced.
+    pub(crate) fn request_log(&self) -> Vec<(std::time::Instant, String)> {
         let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         log.iter().cloned().collect()
     }

@@ -236,3 +236,36 @@ pub fn assert_in_order(haystack: &[String], needles: &[&str]) {
         }
     }
 }
+
+/// The quickstart on the emulator `dev`, with every request to the MCP
+/// server recorded (`running.requests`).
+pub async fn quickstart_recorded(
+    dev: mcp_clerk::dev::DevClerkServer,
+) -> mcp_clerk_examples::Running {
+    use mcp_clerk_examples::{Clerk, Running, quickstart};
+    let clerk = Clerk::Dev(dev);
+    let config = clerk.config(quickstart::SCOPES).unwrap();
+    Running::serve_recorded(quickstart::server(config), "127.0.0.1:0", clerk)
+        .await
+        .unwrap()
+}
+
+/// One timeline of what a client did: the MCP server's requests (`mcp …`)
+/// and the emulator's (`clerk …`), merged by when each response was produced.
+pub fn timeline(running: &mcp_clerk_examples::Running) -> Vec<String> {
+    let mut all: Vec<(std::time::Instant, String)> = running
+        .requests
+        .timed()
+        .into_iter()
+        .map(|(t, line)| (t, format!("mcp {line}")))
+        .collect();
+    if let Some(dev) = running.clerk.dev_server() {
+        all.extend(
+            dev.request_log_timed()
+                .into_iter()
+                .map(|(t, line)| (t, format!("clerk {line}"))),
+        );
+    }
+    all.sort_by_key(|(t, _)| *t);
+    all.into_iter().map(|(_, line)| line).collect()
+}
