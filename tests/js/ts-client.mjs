@@ -5,7 +5,7 @@
 // submits the form with the next choice from --consent).
 //
 // Usage: node ts-client.mjs --url <mcp url> --call <tool>[=<json args>] ... [--consent user[:org],...]
-//        [--browser /usr/bin/chromium --screenshot consent.png]   (answer the consent page in headless Chromium)
+//        [--browser <path of chromium> --screenshot consent.png]   (answer the consent page in headless Chromium)
 //        [--client-id <id>]   (a client registered out of band, like an OAuth application made in the Clerk dashboard)
 // Prints one JSON line: {"http":[...requests...], "results":{tool: result}, "registrations":n, "authorizations":[...]}
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';

@@ -2,29 +2,32 @@
 //! answers the emulator's consent page during a full OAuth flow run by the
 //! official TypeScript SDK client: it picks a dev user and an organization,
 //! approves, and the client calls a tool with the resulting token. The page
-//! is kept as `target/artifacts/consent.png`.
+//! is kept as `<target dir>/artifacts/consent.png` (`CARGO_TARGET_DIR`
+//! respected). The browser is `chromium` or `chromium-browser` on `PATH`.
 
 mod clients_support;
 
-use std::path::Path;
-
-use clients_support::{assert_in_order, node_script};
+use clients_support::{
+    assert_in_order, find_in, find_on_path, node_script, target_dir, target_dir_from,
+};
 use mcp_clerk::dev::DevClerk;
 use mcp_clerk_examples::{Clerk, quickstart};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+/// The names Debian and Ubuntu give the Chromium binary.
+const CHROMIUM: &[&str] = &["chromium", "chromium-browser"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_picks_an_organization_on_the_consent_page() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does it)"
-    );
+    let chromium = find_on_path(CHROMIUM).unwrap_or_else(|| {
+        panic!(
+            "none of {CHROMIUM:?} on PATH: apt-get install -y chromium (scripts/test.sh does it)"
+        )
+    });
     let dev = DevClerk::new().start().await.unwrap();
     let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
         .await
         .unwrap();
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/artifacts");
+    let artifacts = target_dir().join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("consent.png");
     let _ = std::fs::remove_file(&shot);
@@ -37,7 +40,7 @@ async fn chromium_picks_an_organization_on_the_consent_page() {
             "--call",
             "whoami",
             "--browser",
-            CHROMIUM,
+            chromium.to_str().unwrap(),
             "--screenshot",
             shot.to_str().unwrap(),
             "--consent",
@@ -96,4 +99,44 @@ async fn chromium_picks_an_organization_on_the_consent_page() {
         png.len()
     );
     running.stop().await.unwrap();
+}
+
+#[test]
+fn the_browser_is_looked_up_on_path() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let root = std::env::temp_dir().join(format!("mcp-clerk-path-{}", std::process::id()));
+    let (a, b) = (root.join("a"), root.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    // `a/chromium` is not executable; `b/chromium-browser` is
+    std::fs::write(a.join("chromium"), "").unwrap();
+    std::fs::write(b.join("chromium-browser"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(
+        b.join("chromium-browser"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let path = std::env::join_paths([&a, &b]).unwrap();
+    assert_eq!(find_in(&path, CHROMIUM), Some(b.join("chromium-browser")));
+    std::fs::set_permissions(a.join("chromium"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(find_in(&path, CHROMIUM), Some(a.join("chromium")));
+    assert_eq!(find_in(std::ffi::OsStr::new(""), CHROMIUM), None);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn artifacts_follow_cargo_target_dir() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    assert_eq!(target_dir_from(None), workspace.join("target"));
+    assert_eq!(target_dir_from(Some("".into())), workspace.join("target"));
+    assert_eq!(
+        target_dir_from(Some("/tmp/elsewhere".into())),
+        std::path::Path::new("/tmp/elsewhere")
+    );
+    assert_eq!(
+        target_dir_from(Some("build/out".into())),
+        workspace.join("build/out")
+    );
 }

@@ -21,8 +21,16 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the workspace
+/// root when relative), else `<workspace>/target`.
+pub fn target_dir() -> PathBuf {
+    target_dir_from(std::env::var_os("CARGO_TARGET_DIR"))
+}
+
+/// [`target_dir`] for a given `CARGO_TARGET_DIR` value.
+pub fn target_dir_from(cargo_target_dir: Option<std::ffi::OsString>) -> PathBuf {
+    cargo_target_dir
+        .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .map(|p| {
             if p.is_absolute() {
@@ -268,4 +276,23 @@ pub fn timeline(running: &mcp_clerk_examples::Running) -> Vec<String> {
     }
     all.sort_by_key(|(t, _)| *t);
     all.into_iter().map(|(_, line)| line).collect()
+}
+
+/// The first of `names` found as an executable file on `PATH` (like `which`).
+pub fn find_on_path(names: &[&str]) -> Option<PathBuf> {
+    find_in(&std::env::var_os("PATH")?, names)
+}
+
+/// [`find_on_path`] for a given `PATH` value.
+pub fn find_in(path: &std::ffi::OsStr, names: &[&str]) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    names.iter().find_map(|name| {
+        std::env::split_paths(path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map(|dir| dir.join(name))
+            .find(|candidate| {
+                std::fs::metadata(candidate)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    })
 }
