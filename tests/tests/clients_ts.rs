@@ -139,7 +139,12 @@ async fn ts_sdk_steps_up_when_a_tool_needs_an_organization() {
         ],
     );
     assert_eq!(out["registrations"], 1, "step-up reuses the registration");
-    assert_eq!(out["authorizations"][1]["scope"], "user:org:read");
+    // The 403 lists the scopes the token already has plus the missing one,
+    // so the SDK (which replaces its scope set) asks for all of them again.
+    assert_eq!(
+        scope_set(&out["authorizations"][1]["scope"]),
+        ["email", "profile", "user:org:read"]
+    );
     assert_eq!(out["results"]["me"]["content"][0]["text"], "user_bob");
     assert_eq!(out["results"]["org_name"]["content"][0]["text"], "org_acme");
     server.abort();
@@ -193,11 +198,32 @@ async fn write_project(user: ClerkUser) -> String {
     format!("{} wrote", user.id())
 }
 
+/// Reads the caller's email: needs the `email` scope the first token had.
+#[tool(auth = required, scope = "email")]
+async fn read_email(user: ClerkUser) -> String {
+    format!("{} may read email", user.id())
+}
+
+/// The space-separated scopes of an authorization request, sorted.
+fn scope_set(scope: &Value) -> Vec<&str> {
+    let mut scopes: Vec<&str> = scope
+        .as_str()
+        .unwrap_or_else(|| panic!("no scope: {scope}"))
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect();
+    scopes.sort_unstable();
+    scopes
+}
+
 /// A genuine scope step-up. The client was registered out of band with every
 /// scope it may need (like an OAuth application created in the Clerk
 /// dashboard), signs in with the scopes of the first challenge, and when a
 /// tool needs `projects:write` the server answers 403 `insufficient_scope`;
-/// the SDK re-authorizes with that scope and retries.
+/// the SDK re-authorizes and retries. The challenge lists the scopes the token
+/// already had plus `projects:write` (TS SDK 1.32.2 replaces its scope set
+/// with the challenge's), so a tool needing `email` still works afterwards
+/// without another authorization.
 #[tokio::test(flavor = "multi_thread")]
 async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
     let dev = DevClerk::new()
@@ -228,7 +254,7 @@ async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
         .unwrap();
     let bound = McpServer::new("scoped", "1")
         .clerk(config)
-        .tools(tools![me, write_project])
+        .tools(tools![me, write_project, read_email])
         .bind("127.0.0.1:0")
         .await
         .unwrap();
@@ -246,6 +272,8 @@ async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
             "me",
             "--call",
             "write_project",
+            "--call",
+            "read_email",
         ],
         &[],
     )
@@ -267,14 +295,35 @@ async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
             "GET /oauth/authorize 302",
             "POST /oauth/token 200",
             "POST /mcp 200",
+            "POST /mcp 200",
         ],
     );
     assert_eq!(out["authorizations"][0]["scope"], "email profile");
-    assert_eq!(out["authorizations"][1]["scope"], "projects:write");
+    assert_eq!(
+        scope_set(&out["authorizations"][1]["scope"]),
+        ["email", "profile", "projects:write"],
+        "the step-up keeps the scopes already granted"
+    );
+    assert_eq!(
+        out["authorizations"].as_array().unwrap().len(),
+        2,
+        "no scope lost, so no third authorization: {http:?}"
+    );
+    assert_eq!(
+        http.iter()
+            .filter(|l| l.starts_with("POST /mcp 403"))
+            .count(),
+        1,
+        "{http:?}"
+    );
     assert_eq!(out["results"]["me"]["content"][0]["text"], "user_alice");
     assert_eq!(
         out["results"]["write_project"]["content"][0]["text"],
         "user_alice wrote"
+    );
+    assert_eq!(
+        out["results"]["read_email"]["content"][0]["text"], "user_alice may read email",
+        "a tool needing the originally granted scope still works after the step-up"
     );
     server.abort();
 }
