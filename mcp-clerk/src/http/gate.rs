@@ -364,7 +364,7 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
     } else if let Some(target) = peek::from_headers(&parts.headers) {
         (Peek::One(target), body)
     } else {
-        match read_body(body, gate.max_body, &parts.headers).await {
+        match Box::pin(read_body(body, gate.max_body, &parts.headers)).await {
             Ok(bytes) => (peek::from_body(&bytes), Body::from(bytes)),
             Err(response) => return response,
         }
@@ -374,7 +374,7 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
         None => None,
         Some(Ok(identity)) => match &gate.backend {
             Some(backend) if enrich::lacks_org_details(&identity) => {
-                Some(enrich::with_org_details(backend, identity).await)
+                Some(Box::pin(enrich::with_org_details(backend, identity)).await)
             }
             _ => Some(identity),
         },

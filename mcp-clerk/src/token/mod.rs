@@ -142,7 +142,9 @@ impl Verifier {
         if let Some(identity) = inner.cache.get(token, generation, now) {
             return Ok(identity);
         }
-        let (identity, deadline_ms) = self.verify_uncached(token).await?;
+        // Boxed: the miss path's state (key fetch, decoding) would otherwise
+        // make every caller's future, hits included, that much larger.
+        let (identity, deadline_ms) = Box::pin(self.verify_uncached(token)).await?;
         inner
             .cache
             .insert(token, identity.clone(), deadline_ms, generation, now_ms());
