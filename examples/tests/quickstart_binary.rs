@@ -102,5 +102,25 @@ async fn the_quickstart_binary_prints_a_url_and_a_working_token() {
         .await
         .unwrap_err();
     assert!(anonymous.to_string().starts_with("HTTP 401"), "{anonymous}");
+
+    // SIGTERM (what a container runtime sends) stops it gracefully, exit 0
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the quickstart did not stop within 20 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "graceful exit after SIGTERM: {status:?}");
     drop(child);
 }
