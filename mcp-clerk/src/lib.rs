@@ -91,11 +91,6 @@ pub mod __private {
     /// Implemented by `#[tool]` for the hidden type named like the function
     /// (`tools![f]` calls the type's inherent `f::__mcp_clerk_tool_def()`,
     /// which calls this).
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not a tool",
-        label = "not a `#[tool]` function",
-        note = "`tools![...]` takes the names of functions annotated with `#[tool]`"
-    )]
     pub trait ToolFactory {
         /// The tool's runtime form.
         fn tool_def() -> ToolDef;
