@@ -298,12 +298,7 @@ async fn scopes_outside_the_registration_fail_with_invalid_scope() {
 #[tokio::test]
 async fn pkce_is_required_and_checked_and_codes_are_single_use() {
     let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
-    let client = register(
-        &clerk,
-        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
-    )
-    .await;
-    let id = client["client_id"].as_str().unwrap();
+    let id = &register_public(&clerk).await;
     let (verifier, challenge) = pkce();
     // no PKCE / plain PKCE
     for extra in [
@@ -416,19 +411,7 @@ async fn consent_page_names_client_and_scopes_and_chooses_org() {
     let client = register(&clerk, json!({"redirect_uris": [REDIRECT], "client_name": "Inspector <script>", "token_endpoint_auth_method": "none"})).await;
     let id = client["client_id"].as_str().unwrap();
     let (verifier, challenge) = pkce();
-    let resp = authorize(
-        &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-            ("scope", "email user:org:read"),
-            ("state", "st"),
-        ],
-    )
-    .await;
+    let resp = authorize_pkce(&clerk, id, &challenge, "email user:org:read").await;
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(
@@ -438,76 +421,23 @@ async fn consent_page_names_client_and_scopes_and_chooses_org() {
     assert!(!html.contains("Inspector <script>"));
     assert!(html.contains("user:org:read"));
     assert!(html.contains("org_globex"));
-    let request_id = html
-        .split("name=\"request_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let request_id = request_id_of(&html);
 
     // bob is not a member of globex: the page comes back with an error
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_bob"),
-            ("org_id", "org_globex"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_bob", Some("org_globex")).await;
     assert_eq!(resp.status(), 400);
     let html = resp.text().await.unwrap();
     assert!(html.contains("not a member"));
-    let request_id = html
-        .split("name=\"request_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let request_id = request_id_of(&html);
 
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_alice"),
-            ("org_id", "org_globex"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_alice", Some("org_globex")).await;
     assert_eq!(resp.status(), 303);
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
-    assert_eq!(q["state"], "st");
-    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    let claims = claims_after_redirect(&clerk, id, &resp, &verifier).await;
     assert_eq!(claims["sub"], "user_alice");
     assert_eq!(claims["org_id"], "org_globex");
 
     // the same request cannot be answered twice
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_alice"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_alice", None).await;
     assert_eq!(resp.status(), 400);
 }
 
@@ -1055,13 +985,64 @@ async fn request_log_has_paths_but_no_query_strings() {
 }
 
 /// Runs the consent page for `scope` with `client_id`; returns the request id.
-async fn consent_request_id(
+/// Registers a public client (PKCE, no secret) redirecting to `REDIRECT`;
+/// returns its id.
+async fn register_public(clerk: &DevClerkServer) -> String {
+    let client = register(
+        clerk,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    client["client_id"].as_str().unwrap().to_owned()
+}
+
+/// Approves the consent request `request_id` as `user_id` (and `org_id`).
+async fn approve(
+    clerk: &DevClerkServer,
+    request_id: &str,
+    user_id: &str,
+    org_id: Option<&str>,
+) -> reqwest::Response {
+    let mut pairs = vec![("request_id", request_id), ("user_id", user_id)];
+    if let Some(org_id) = org_id {
+        pairs.push(("org_id", org_id));
+    }
+    pairs.push(("decision", "allow"));
+    post_form(&format!("{}/oauth/authorize", clerk.issuer()), &pairs)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Follows an approved consent's redirect (state `st`): exchanges the code
+/// and returns the verified access token's claims.
+async fn claims_after_redirect(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    approved: &reqwest::Response,
+    verifier: &str,
+) -> Value {
+    assert_eq!(approved.status(), 303);
+    let q = query_of(approved.headers()["location"].to_str().unwrap());
+    assert_eq!(q["state"], "st");
+    let body: Value = exchange(clerk, client_id, &q["code"], verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    verify(clerk, body["access_token"].as_str().unwrap())
+        .await
+        .1
+}
+
+/// `/oauth/authorize` for `client_id` with PKCE S256, `scope`, state `st`.
+async fn authorize_pkce(
     clerk: &DevClerkServer,
     client_id: &str,
     challenge: &str,
     scope: &str,
-) -> String {
-    let resp = authorize(
+) -> reqwest::Response {
+    authorize(
         clerk,
         &[
             ("response_type", "code"),
@@ -1073,7 +1054,16 @@ async fn consent_request_id(
             ("state", "st"),
         ],
     )
-    .await;
+    .await
+}
+
+async fn consent_request_id(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    challenge: &str,
+    scope: &str,
+) -> String {
+    let resp = authorize_pkce(clerk, client_id, challenge, scope).await;
     assert_eq!(resp.status(), 200);
     request_id_of(&resp.text().await.unwrap())
 }
@@ -1147,26 +1137,9 @@ async fn a_refresh_that_drops_user_org_read_drops_the_org() {
 #[tokio::test]
 async fn consent_cannot_pick_an_org_without_user_org_read() {
     let clerk = DevClerk::new().start().await.unwrap();
-    let client = register(
-        &clerk,
-        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
-    )
-    .await;
-    let id = client["client_id"].as_str().unwrap();
+    let id = &register_public(&clerk).await;
     let (verifier, challenge) = pkce();
-    let resp = authorize(
-        &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-            ("scope", "email profile"),
-            ("state", "st"),
-        ],
-    )
-    .await;
+    let resp = authorize_pkce(&clerk, id, &challenge, "email profile").await;
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(
@@ -1176,18 +1149,7 @@ async fn consent_cannot_pick_an_org_without_user_org_read() {
     let request_id = request_id_of(&html);
 
     // a hand-made form naming an org anyway is refused, and the page comes back
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_alice"),
-            ("org_id", "org_acme"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_alice", Some("org_acme")).await;
     assert_eq!(resp.status(), 400);
     let html = resp.text().await.unwrap();
     assert!(
@@ -1197,25 +1159,9 @@ async fn consent_cannot_pick_an_org_without_user_org_read() {
     let request_id = request_id_of(&html);
 
     // approving without an org gives a token without org_id
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_alice"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_alice", None).await;
     assert_eq!(resp.status(), 303);
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
-    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    let claims = claims_after_redirect(&clerk, id, &resp, &verifier).await;
     assert_eq!(claims["sub"], "user_alice");
     assert_eq!(claims["scope"], "email profile");
     assert!(claims.get("org_id").is_none(), "{claims}");
@@ -1228,34 +1174,12 @@ async fn with_user_org_read_the_consent_form_sets_the_org() {
         .start()
         .await
         .unwrap();
-    let client = register(
-        &clerk,
-        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
-    )
-    .await;
-    let id = client["client_id"].as_str().unwrap();
+    let id = &register_public(&clerk).await;
     let (verifier, challenge) = pkce();
     let request_id = consent_request_id(&clerk, id, &challenge, "email user:org:read").await;
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id.as_str()),
-            ("user_id", "user_bob"),
-            ("org_id", "org_acme"),
-            ("decision", "allow"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = approve(&clerk, &request_id, "user_bob", Some("org_acme")).await;
     assert_eq!(resp.status(), 303);
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
-    let body: Value = exchange(&clerk, id, &q["code"], &verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let (_, claims) = verify(&clerk, body["access_token"].as_str().unwrap()).await;
+    let claims = claims_after_redirect(&clerk, id, &resp, &verifier).await;
     assert_eq!(claims["org_id"], "org_acme");
 }
 

@@ -99,12 +99,16 @@ pub async fn connect(
     url: &str,
     token: Option<&str>,
 ) -> Result<RunningService<RoleClient, ()>, rmcp::service::ClientInitializeError> {
+    ().serve(transport(url, token)).await
+}
+
+/// rmcp's Streamable HTTP client transport, with an optional bearer token.
+fn transport(url: &str, token: Option<&str>) -> StreamableHttpClientTransport<reqwest::Client> {
     let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_owned());
     if let Some(token) = token {
         config = config.auth_header(token.to_owned());
     }
-    ().serve(StreamableHttpClientTransport::from_config(config))
-        .await
+    StreamableHttpClientTransport::from_config(config)
 }
 
 pub fn http() -> reqwest::Client {
@@ -180,12 +184,8 @@ pub async fn connect_2026(
     token: Option<&str>,
 ) -> Result<RunningService<RoleClient, ()>, rmcp::service::ClientInitializeError> {
     use rmcp::ClientServiceExt;
-    let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_owned());
-    if let Some(token) = token {
-        config = config.auth_header(token.to_owned());
-    }
     ().serve_with_lifecycle(
-        StreamableHttpClientTransport::from_config(config),
+        transport(url, token),
         rmcp::ClientLifecycleMode::Discover {
             preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
         },
