@@ -35,6 +35,7 @@ use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use tokio::net::{TcpListener, ToSocketAddrs};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::backend::BackendClient;
 use crate::config::{ClerkConfig, ConfigError};
@@ -476,6 +477,13 @@ impl McpServer {
         let mcp = Router::new()
             .route(&mcp_path, rmcp_router)
             .layer(axum::middleware::from_fn_with_state(gate, gate::run))
+            // Answers depend on the caller (tool lists, results, challenges):
+            // no cache may keep or share them. 2026-07-28 peers also get
+            // `cacheScope: private` on caller-dependent tool lists.
+            .layer(SetResponseHeaderLayer::if_not_present(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("private, no-store"),
+            ))
             .layer(mcp_http::mcp_cors(origins));
 
         let router = match &config {

@@ -298,8 +298,14 @@ async fn tools_list_is_per_caller() {
         .session_token("u")
         .org("org_1", "acme", "member")
         .sign();
-    let m = names(message(post(&server.url, Some(&member), &list).await).await);
+    let r = post(&server.url, Some(&member), &list).await;
+    // on the 2025-11-25 wire (no cacheScope) HTTP says it: never cache or share
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let m = names(message(r).await);
     assert_eq!(m, ["ping", "whoami"]);
+    let challenged = post(&server.url, None, &call("whoami")).await;
+    assert_eq!(challenged.status(), 401);
+    assert_eq!(challenged.headers()["cache-control"], "private, no-store");
     let admin = issuer
         .session_token("u")
         .org("org_1", "acme", "admin")
