@@ -8,6 +8,29 @@ use serde_json::{Value, json};
 pub const ACCEPT: &str = "application/json, text/event-stream";
 
 /// Why a test request got no JSON-RPC message back.
+///
+/// A challenge is an error here, so a test can assert on it:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::testing::{TestClientError, TestIssuer, call_tool};
+/// # use mcp_clerk::prelude::*;
+/// # /// Who am I?
+/// # #[tool(auth = required)]
+/// # async fn whoami(user: ClerkUser) -> String { user.id().to_owned() }
+/// # let issuer = TestIssuer::start().await;
+/// # let server = McpServer::new("demo", "1").clerk(issuer.config()).tools(tools![whoami]);
+/// # let bound = server.bind("127.0.0.1:0").await?;
+/// # let url = format!("http://{}/mcp", bound.local_addr());
+/// # tokio::spawn(bound.run_until(std::future::pending()));
+///
+/// // `whoami` needs a signed-in caller: without a token, the 401 challenge.
+/// match call_tool(&url, None, "whoami", serde_json::json!({})).await {
+///     Err(TestClientError::Status { status, .. }) => assert_eq!(status, 401),
+///     other => panic!("expected a 401, got {other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TestClientError {
@@ -29,6 +52,34 @@ pub enum TestClientError {
 
 /// POSTs a JSON-RPC `body` to the MCP endpoint `url` with the 2025-11-25
 /// headers and, when given, `Authorization: Bearer <token>`.
+///
+/// Unlike [`call_tool`], it returns the whole response, so a test can read
+/// the status and headers, here the challenge an anonymous client starts from:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::testing::{TestIssuer, post};
+/// use serde_json::json;
+/// # use mcp_clerk::prelude::*;
+/// # /// Who am I?
+/// # #[tool(auth = required)]
+/// # async fn whoami(user: ClerkUser) -> String { user.id().to_owned() }
+/// # let issuer = TestIssuer::start().await;
+/// # let server = McpServer::new("demo", "1").clerk(issuer.config()).tools(tools![whoami]);
+/// # let bound = server.bind("127.0.0.1:0").await?;
+/// # let url = format!("http://{}/mcp", bound.local_addr());
+/// # tokio::spawn(bound.run_until(std::future::pending()));
+///
+/// let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+/// let response = post(&url, None, &list).await?;
+/// assert_eq!(response.status(), 401);
+/// let challenge = response.headers()["www-authenticate"].to_str()?;
+/// assert!(challenge.contains("resource_metadata=\"http://127.0.0.1:"));
+///
+/// let token = issuer.oauth_token("user_1").sign();
+/// assert_eq!(post(&url, Some(&token), &list).await?.status(), 200);
+/// # Ok(()) }
+/// ```
 pub async fn post(
     url: &str,
     token: Option<&str>,
@@ -48,6 +99,32 @@ pub async fn post(
 
 /// The JSON-RPC message of a response: a JSON body, or the first `data:`
 /// event of an SSE stream. The status is not checked.
+///
+/// The same assertions then hold whatever framing the server picked, here
+/// a server that always streams SSE:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::testing::{message, post};
+/// use serde_json::json;
+/// # use mcp_clerk::prelude::*;
+/// # /// Answers pong.
+/// # #[tool]
+/// # async fn ping() -> &'static str { "pong" }
+/// # let server = McpServer::new("demo", "1").json_response(false).tools(tools![ping]);
+/// # let bound = server.bind("127.0.0.1:0").await?;
+/// # let url = format!("http://{}/mcp", bound.local_addr());
+/// # tokio::spawn(bound.run_until(std::future::pending()));
+///
+/// let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+///                   "params": {"name": "ping", "arguments": {}}});
+/// let response = post(&url, None, &call).await?;
+/// assert!(response.headers()["content-type"].to_str()?.starts_with("text/event-stream"));
+/// let answer = message(response).await?;
+/// assert_eq!(answer["id"], 7);
+/// assert_eq!(answer["result"]["content"][0]["text"], "pong");
+/// # Ok(()) }
+/// ```
 pub async fn message(response: reqwest::Response) -> Result<Value, TestClientError> {
     let is_sse = response
         .headers()

@@ -16,6 +16,26 @@ use crate::config::{ClerkConfig, ClerkConfigBuilder};
 use crate::keys::SigningKey;
 
 /// How the test issuer's JWKS endpoint behaves.
+///
+/// Switch it with [`TestIssuer::set_jwks_mode`] to see what your server does
+/// when Clerk is down: with no key loaded yet, verification fails closed with
+/// a server-side error (a 503, not the caller's fault).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::Verifier;
+/// use mcp_clerk::testing::{JwksMode, TestIssuer};
+///
+/// let issuer = TestIssuer::start().await;
+/// issuer.set_jwks_mode(JwksMode::Fail);
+/// let verifier = Verifier::new(&issuer.config())?;
+///
+/// let err = verifier.verify(&issuer.oauth_token("user_1").sign()).await.unwrap_err();
+/// assert_eq!(err.reason(), "jwk-remote-failed-to-load");
+/// assert!(err.is_server_side());
+/// assert_eq!(issuer.jwks_fetches(), 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwksMode {
@@ -42,7 +62,28 @@ pub(crate) struct IssuerState {
 /// Clerk-shaped tokens signed with that key.
 ///
 /// The server stops when the `TestIssuer` is dropped. See the
-/// [module documentation](crate::testing) for examples.
+/// [module documentation](crate::testing) for more examples.
+///
+/// Key rotation, as a verifier sees it: a token under the new key id makes
+/// it fetch the JWKS again, once.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use mcp_clerk::Verifier;
+/// use mcp_clerk::testing::TestIssuer;
+///
+/// let issuer = TestIssuer::start().await;
+/// let config = issuer.config_builder().jwks_cooldown(Duration::ZERO).build()?;
+/// let verifier = Verifier::new(&config)?;
+/// verifier.verify(&issuer.oauth_token("user_1").sign()).await?;
+///
+/// let new_kid = issuer.rotate_key();
+/// assert_eq!(issuer.kid(), new_kid);
+/// verifier.verify(&issuer.oauth_token("user_1").sign()).await?;
+/// assert_eq!(issuer.jwks_fetches(), 2);
+/// # Ok(()) }
+/// ```
 pub struct TestIssuer {
     url: String,
     state: Arc<IssuerState>,
