@@ -33,9 +33,10 @@ use crate::tool::ToolCall;
 /// rather than from the client's arguments.
 ///
 /// ```
-/// use mcp_clerk::tool::inject::FromToolCall;
+/// use mcp_clerk::prelude::*;
 /// use mcp_clerk::tool::ToolCall;
-/// use mcp_clerk::__private::rmcp::ErrorData;
+/// use mcp_clerk::tool::inject::FromToolCall;
+/// use rmcp::ErrorData;
 ///
 /// /// The caller's user id, or "anonymous".
 /// struct CallerId(String);
@@ -45,6 +46,17 @@ use crate::tool::ToolCall;
 ///         Ok(CallerId(call.user().map_or("anonymous", |u| u.id()).to_owned()))
 ///     }
 /// }
+///
+/// /// Says hello.
+/// #[tool(auth = optional)]
+/// async fn hello(#[inject] caller: CallerId, greeting: String) -> String {
+///     format!("{greeting}, {}", caller.0)
+/// }
+///
+/// // Injected arguments are not part of the input schema.
+/// let tool = tools![hello].remove(0);
+/// let properties = tool.descriptor().input_schema["properties"].as_object().unwrap();
+/// assert!(properties.contains_key("greeting") && !properties.contains_key("caller"));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",

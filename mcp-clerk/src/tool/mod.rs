@@ -52,6 +52,41 @@ pub type ToolFuture =
 pub type ToolHandler = Arc<dyn Fn(ToolCall) -> ToolFuture + Send + Sync + 'static>;
 
 /// One call of a tool: its arguments, the verified caller and rmcp's request context.
+///
+/// What a hand-written handler receives (`#[tool]` reads it for you):
+///
+/// ```
+/// use mcp_clerk::policy::{Requirement, ToolPolicy};
+/// use mcp_clerk::{ToolCall, ToolDef};
+/// use rmcp::ErrorData;
+/// use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, Tool};
+///
+/// async fn greet(call: ToolCall) -> Result<CallToolResponse, ErrorData> {
+///     let name = call.arguments().and_then(|args| args.get("name")?.as_str());
+///     let name = name.ok_or_else(|| ErrorData::invalid_params("`name` is missing", None))?;
+///     let by = call.user().map_or("a guest", |user| user.id());
+///     let text = format!("hello {name}, from {by}");
+///     Ok(CallToolResult::success(vec![ContentBlock::text(text)]).into())
+/// }
+///
+/// let schema = serde_json::json!({"type": "object", "properties": {"name": {"type": "string"}}});
+/// let descriptor = Tool::new("greet", "Greets someone", schema.as_object().cloned().unwrap());
+/// let tool = ToolDef::new(descriptor, ToolPolicy::new().auth(Requirement::Optional), greet);
+/// # #[cfg(feature = "testing")]
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// #     let issuer = mcp_clerk::testing::TestIssuer::start().await;
+/// #     let bound = mcp_clerk::McpServer::new("demo", "1").clerk(issuer.config()).tool(tool)
+/// #         .bind("127.0.0.1:0").await.unwrap();
+/// #     let url = format!("http://{}/mcp", bound.local_addr());
+/// #     tokio::spawn(bound.run_until(std::future::pending()));
+/// #     let token = issuer.oauth_token("user_1").sign();
+/// #     let args = serde_json::json!({"name": "Ada"});
+/// #     let answer = mcp_clerk::testing::call_tool(&url, Some(&token), "greet", args.clone()).await.unwrap();
+/// #     assert_eq!(answer["result"]["content"][0]["text"], "hello Ada, from user_1");
+/// #     let answer = mcp_clerk::testing::call_tool(&url, None, "greet", args).await.unwrap();
+/// #     assert_eq!(answer["result"]["content"][0]["text"], "hello Ada, from a guest");
+/// # });
+/// ```
 pub struct ToolCall {
     name: String,
     arguments: Option<JsonObject>,
@@ -117,6 +152,29 @@ impl ToolCall {
 }
 
 /// A tool: what clients see ([`Tool`]), who may call it ([`ToolPolicy`]) and what it does.
+///
+/// `tools![…]` gives one per `#[tool]` function; [`ToolDef::new`] builds one
+/// by hand (see the [module docs](self)).
+///
+/// ```
+/// use mcp_clerk::policy::ToolPolicy;
+/// use mcp_clerk::prelude::*;
+///
+/// /// Lists the caller's notes.
+/// #[tool(auth = required, scope = "notes:read")]
+/// async fn list_notes(user: ClerkUser) -> String {
+///     format!("no notes for {}", user.id())
+/// }
+///
+/// let tool: ToolDef = tools![list_notes].remove(0);
+/// assert_eq!(tool.name(), "list_notes");
+/// assert_eq!(tool.descriptor().description.as_deref(), Some("Lists the caller's notes."));
+/// assert_eq!(tool.policy().scopes().collect::<Vec<_>>(), ["notes:read"]);
+///
+/// // A load test can serve the same tool without auth:
+/// let open = tool.with_policy(ToolPolicy::new());
+/// assert!(!open.policy().needs_auth());
+/// ```
 #[derive(Clone)]
 pub struct ToolDef {
     descriptor: Tool,

@@ -33,10 +33,34 @@ use crate::error::ToolError;
 /// for your own types to return them directly.
 ///
 /// ```
+/// use mcp_clerk::prelude::*;
 /// use mcp_clerk::tool::output::IntoToolOutput;
+/// use rmcp::ErrorData;
+/// use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 ///
-/// let result = "pong".into_tool_output().unwrap();
-/// assert!(matches!(result, mcp_clerk::__private::rmcp::model::CallToolResponse::Complete(_)));
+/// /// A note, shown to the model as a title block and a body block.
+/// struct Note {
+///     title: String,
+///     body: String,
+/// }
+///
+/// impl IntoToolOutput for Note {
+///     fn into_tool_output(self) -> Result<CallToolResponse, ErrorData> {
+///         let blocks = vec![ContentBlock::text(self.title), ContentBlock::text(self.body)];
+///         Ok(CallToolResult::success(blocks).into())
+///     }
+/// }
+///
+/// /// The latest note.
+/// #[tool]
+/// async fn latest_note() -> Result<Note, ToolError> {
+///     Ok(Note { title: "Groceries".into(), body: "milk, eggs".into() })
+/// }
+///
+/// let note = Note { title: "Todo".into(), body: "ship it".into() };
+/// let Ok(CallToolResponse::Complete(result)) = note.into_tool_output() else { panic!() };
+/// assert_eq!(result.content.len(), 2);
+/// assert_eq!(tools![latest_note][0].name(), "latest_note");
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a tool",
