@@ -120,6 +120,31 @@ pub(crate) struct OrgClaim {
 }
 
 /// Someone acting on the user's behalf (Clerk's `act` claim: impersonation or an agent).
+///
+/// Read it with [`ClerkUser::actor`](crate::ClerkUser::actor), for example to
+/// record who really made a change:
+///
+/// ```
+/// use mcp_clerk::ClerkUser;
+///
+/// fn changed_by(user: &ClerkUser) -> String {
+///     match user.actor() {
+///         Some(actor) => format!("{} on behalf of {}", actor.sub(), user.id()),
+///         None => user.id().to_owned(),
+///     }
+/// }
+/// # #[cfg(feature = "testing")]
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// #     let issuer = mcp_clerk::testing::TestIssuer::start().await;
+/// #     let verifier = mcp_clerk::Verifier::new(&issuer.config()).unwrap();
+/// #     let act = serde_json::json!({"sub": "user_support", "sid": "sess_9", "type": "agent"});
+/// #     let token = issuer.oauth_token("user_1").claim("act", act).sign();
+/// #     let caller = verifier.verify(&token).await.unwrap();
+/// #     assert_eq!(changed_by(caller.user()), "user_support on behalf of user_1");
+/// #     let actor = caller.user().actor().unwrap();
+/// #     assert_eq!((actor.session_id(), actor.kind()), (Some("sess_9"), Some("agent")));
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Actor {
     sub: String,
@@ -152,7 +177,24 @@ impl Actor {
 
 /// Minutes since each authentication factor was verified (Clerk's `fva` claim).
 ///
-/// `None` means the factor was never verified (Clerk writes `-1`).
+/// `None` means the factor was never verified (Clerk writes `-1`). Session
+/// tokens carry it; [`ClerkUser::factor_ages`](crate::ClerkUser::factor_ages)
+/// reads it, for example to ask for a recent second factor before a
+/// sensitive action:
+///
+/// ```
+/// use mcp_clerk::identity::FactorAges;
+///
+/// fn second_factor_within(ages: Option<FactorAges>, minutes: u32) -> bool {
+///     ages.and_then(|a| a.second_factor_minutes).is_some_and(|m| m <= minutes)
+/// }
+///
+/// let fresh = FactorAges { first_factor_minutes: Some(30), second_factor_minutes: Some(2) };
+/// let password_only = FactorAges { first_factor_minutes: Some(1), second_factor_minutes: None };
+/// assert!(second_factor_within(Some(fresh), 10));
+/// assert!(!second_factor_within(Some(password_only), 10));
+/// assert!(!second_factor_within(None, 10)); // no `fva` claim (OAuth access tokens)
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FactorAges {
     /// Minutes since the first factor (password, OTP, …) was verified.

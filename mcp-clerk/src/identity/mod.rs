@@ -16,6 +16,29 @@ pub(crate) use claims::Claims;
 pub use claims::{Actor, FactorAges};
 
 /// The kind of Clerk token a caller presented.
+///
+/// A server accepts OAuth access tokens only unless configured otherwise:
+///
+/// ```
+/// use mcp_clerk::{ClerkConfig, ClerkUser, TokenKind};
+///
+/// // Also accept session tokens from your own frontend.
+/// let config = ClerkConfig::builder()
+///     .issuer("https://your-app.clerk.accounts.dev")
+///     .accept([TokenKind::OAuth, TokenKind::Session])
+///     .build()?;
+/// assert!(config.accepts(TokenKind::Session) && !config.accepts(TokenKind::M2M));
+///
+/// fn audit_name(user: &ClerkUser) -> String {
+///     match user.token_kind() {
+///         TokenKind::M2M => format!("machine {}", user.id()),
+///         kind => format!("{} ({kind})", user.id()),
+///     }
+/// }
+/// # let user = mcp_clerk::ClerkUser::example("user_1", &[]);
+/// assert_eq!(audit_name(&user), "user_1 (oauth_token)");
+/// # Ok::<(), mcp_clerk::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenKind {
@@ -318,7 +341,29 @@ impl std::fmt::Debug for ClerkOrg {
 /// A verified caller: the user and, when the token names one, the active organization.
 ///
 /// This is what the HTTP gate stores in the request extensions after a token
-/// verifies; the extractors for [`ClerkUser`] and [`ClerkOrg`] read it.
+/// verifies; the extractors for [`ClerkUser`] and [`ClerkOrg`] read it. A tool
+/// takes it to get both at once:
+///
+/// ```
+/// use mcp_clerk::prelude::*;
+/// use mcp_clerk::Identity;
+///
+/// /// Where am I signed in?
+/// #[tool(auth = required)]
+/// async fn whereami(caller: Identity) -> String {
+///     match caller.org() {
+///         Some(org) => format!("{} in {}", caller.user().id(), org.id()),
+///         None => format!("{} (personal account)", caller.user().id()),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let user = ClerkUser::example("user_1", &[]);
+/// # let org = ClerkOrg::example("org_1", "org:admin", &[]);
+/// // A tool stays a plain function: test it with an identity built from parts.
+/// assert_eq!(whereami(Identity::new(user, Some(org))).await, "user_1 in org_1");
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Identity {
     user: ClerkUser,
