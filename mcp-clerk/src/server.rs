@@ -57,6 +57,20 @@ const SESSION_BINDING_IDLE: Duration = Duration::from_secs(3600);
 const SESSION_BINDING_CAPACITY: u64 = 100_000;
 
 /// Whether the server keeps MCP sessions.
+///
+/// ```
+/// use mcp_clerk::{ClerkConfig, McpServer, SessionMode};
+///
+/// assert_eq!(SessionMode::default(), SessionMode::Stateless);
+/// // Server-to-client requests outside a call need sessions (bound to their creator):
+/// let config = ClerkConfig::builder().issuer("https://your-app.clerk.accounts.dev").build()?;
+/// let router = McpServer::new("notes", "1.0.0")
+///     .clerk(config)
+///     .session_mode(SessionMode::Stateful)
+///     .into_router()?;
+/// # let _ = router;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SessionMode {
@@ -69,6 +83,27 @@ pub enum SessionMode {
 }
 
 /// Why a server could not be built.
+///
+/// Every check runs when the server is built, before it listens:
+///
+/// ```
+/// use mcp_clerk::prelude::*;
+/// use mcp_clerk::BuildError;
+///
+/// /// Who am I?
+/// #[tool(auth = required)]
+/// async fn whoami(user: ClerkUser) -> String {
+///     user.id().to_owned()
+/// }
+///
+/// match McpServer::new("notes", "1.0.0").tools(tools![whoami]).into_router() {
+///     Err(BuildError::MissingConfig(tool)) => assert_eq!(tool, "whoami"),
+///     other => panic!("expected MissingConfig, got {other:?}"),
+/// }
+/// // Two modules registering a tool of the same name:
+/// let twice = McpServer::new("notes", "1.0.0").tools(tools![whoami]).tools(tools![whoami]);
+/// assert!(matches!(twice.into_router(), Err(BuildError::DuplicateTool(name)) if name == "whoami"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -547,6 +582,32 @@ where
 struct CancelOnShutdown(Box<dyn FnOnce() + Send>);
 
 /// A server bound to a socket, not yet serving.
+///
+/// Binding first tells you the port (bind port 0 in tests), and
+/// [`run_until`](Self::run_until) stops it on your own signal:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::prelude::*;
+///
+/// /// Answers pong.
+/// #[tool]
+/// async fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// let bound = McpServer::new("demo", "1").tools(tools![ping]).bind("127.0.0.1:0").await?;
+/// let addr = bound.local_addr();
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(bound.run_until(async move {
+///     let _ = stopped.await;
+/// }));
+///
+/// tokio::net::TcpStream::connect(addr).await?; // it is listening
+/// stop.send(()).ok();
+/// server.await??; // shut down gracefully
+/// # Ok(()) }
+/// ```
 #[must_use = "call run() or run_until() to serve"]
 pub struct BoundServer {
     listener: TcpListener,
@@ -603,6 +664,22 @@ impl BoundServer {
 }
 
 /// Completes on Ctrl-C, or SIGTERM on Unix.
+///
+/// [`McpServer::serve`] and [`BoundServer::run`] wait for it; use it yourself
+/// when the MCP routes are merged into your own axum app:
+///
+/// ```no_run
+/// # async fn run(config: mcp_clerk::ClerkConfig) -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::{McpServer, shutdown_signal};
+///
+/// let mcp = McpServer::new("notes", "1.0.0").clerk(config).into_router()?;
+/// let app = axum::Router::new()
+///     .route("/health", axum::routing::get(|| async { "ok" }))
+///     .merge(mcp);
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+/// axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+/// # Ok(()) }
+/// ```
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
