@@ -15,6 +15,27 @@ const RESOURCE_HELP: &str = "set MCP_CLERK_RESOURCE_URL (builder: `.resource_url
 ///
 /// Setters only record values; [`build`](Self::build) validates them all and
 /// returns the first problem as a [`ConfigError`] naming the setting.
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_clerk::ClerkConfig;
+/// use mcp_clerk::config::ClerkConfigBuilder;
+///
+/// // The environment, with a value decided in code:
+/// fn config(public_url: &str) -> Result<ClerkConfig, mcp_clerk::ConfigError> {
+///     ClerkConfigBuilder::from_env()?
+///         .resource_url(format!("{public_url}/mcp"))
+///         .jwks_timeout(Duration::from_secs(2))
+///         .build()
+/// }
+///
+/// let err = ClerkConfig::builder()
+///     .issuer("https://your-app.clerk.accounts.dev")
+///     .secret_key("pk_test_oops") // a publishable key where the secret key goes
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err.variable(), Some("CLERK_SECRET_KEY"));
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "call .build() to get a ClerkConfig"]
 pub struct ClerkConfigBuilder {

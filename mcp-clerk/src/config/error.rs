@@ -5,6 +5,28 @@
 /// Each error names the environment variable it concerns (the builder method
 /// that sets the same value is named in the help text) and says how to fix it.
 /// Secret values are never included.
+///
+/// ```
+/// use mcp_clerk::{ClerkConfig, ConfigError};
+///
+/// let env = |name: &str| match name {
+///     "CLERK_FRONTEND_API_URL" => Some("https://your-app.clerk.accounts.dev".to_owned()),
+///     "MCP_CLERK_RESOURCE_URL" => Some("mcp.example.com/mcp".to_owned()), // no scheme
+///     _ => None,
+/// };
+/// match ClerkConfig::from_env_with(env) {
+///     Err(ConfigError::Invalid { var, problem, help }) => {
+///         assert_eq!(var, "MCP_CLERK_RESOURCE_URL");
+///         eprintln!("{var}: {problem}. {help}");
+///     }
+///     other => panic!("expected Invalid, got {other:?}"),
+/// }
+///
+/// // Nothing set: the error names the variable to set first.
+/// let err = ClerkConfig::from_env_with(|_| None).unwrap_err();
+/// assert!(matches!(err, ConfigError::Missing { var: "CLERK_FRONTEND_API_URL", .. }));
+/// assert_eq!(err.variable(), Some("CLERK_FRONTEND_API_URL"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
