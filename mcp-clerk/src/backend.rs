@@ -34,6 +34,28 @@ const MAX_MEMBERSHIPS: usize = 1000;
 const PAGE: usize = 100;
 
 /// A Backend API failure.
+///
+/// Fail closed: without an answer, the caller's role is unknown.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use mcp_clerk::backend::{BackendClient, BackendError};
+///
+/// # let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// # let api_url = format!("http://127.0.0.1:{port}/v1");
+/// // An API URL where nothing listens:
+/// let backend = BackendClient::new("sk_test_example").api_url(api_url);
+/// let role = match backend.membership("user_1", "org_1").await {
+///     Ok(membership) => membership.map(|m| m.role().to_owned()),
+///     Err(e) => {
+///         assert!(matches!(e, BackendError::Unreachable(_)));
+///         assert_eq!(e.reason(), "backend-api-unreachable");
+///         None
+///     }
+/// };
+/// assert_eq!(role, None);
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackendError {
@@ -63,6 +85,24 @@ impl BackendError {
 }
 
 /// A user's membership in one organization, as the Backend API reports it.
+///
+/// Here against the dev emulator's Backend API (feature `dev`):
+///
+/// ```
+/// # #[cfg(feature = "dev")]
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let clerk = mcp_clerk::dev::DevClerk::new().start().await?;
+/// # let backend = clerk.backend_client();
+/// let acme = backend.membership("user_alice", "org_acme").await?.expect("a member");
+/// assert_eq!((acme.org_id(), acme.slug()), ("org_acme", Some("acme")));
+/// assert_eq!(acme.role(), "org:admin");
+///
+/// // Completes an OAuth token's id-only organization:
+/// let org = acme.to_org();
+/// assert!(org.permissions_known() && org.has_permission("org:projects:create"));
+/// # Ok(()) }
+/// # #[cfg(not(feature = "dev"))] fn main() {}
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgMembership {
     org_id: String,
@@ -137,6 +177,31 @@ struct OrganizationJson {
 }
 
 /// A cached Backend API client (see the [module docs](self)).
+///
+/// With a real instance, [`from_config`](Self::from_config) takes the
+/// secret key from the config; here the dev emulator (feature `dev`) stands
+/// in for Clerk:
+///
+/// ```
+/// # #[cfg(feature = "dev")]
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use mcp_clerk::backend::BackendClient;
+/// use mcp_clerk::dev::DevClerk;
+///
+/// let clerk = DevClerk::new().start().await?;
+/// let backend = BackendClient::new(clerk.secret_key())
+///     .api_url(clerk.backend_api_url())
+///     .cache_ttl(Duration::from_secs(30));
+///
+/// let memberships = backend.organization_memberships("user_alice").await?;
+/// assert_eq!(memberships.len(), 2);
+/// // Served from the cache: one Backend API request for both lookups.
+/// assert!(backend.membership("user_alice", "org_globex").await?.is_some());
+/// assert_eq!(clerk.request_log().len(), 1);
+/// # Ok(()) }
+/// # #[cfg(not(feature = "dev"))] fn main() {}
+/// ```
 #[derive(Clone)]
 pub struct BackendClient {
     http: reqwest::Client,
