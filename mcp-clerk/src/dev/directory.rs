@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 use super::DevError;
 
 /// A development user.
+///
+/// ```
+/// use mcp_clerk::dev::{DevDirectory, DevUser};
+///
+/// let carol = DevUser::new("user_carol").email("carol@example.com").name("Carol", "Coder");
+/// assert_eq!(carol.display_name(), "Carol Coder");
+/// let directory = DevDirectory::sample().user(carol);
+/// assert!(directory.find_user("user_carol").is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevUser {
     /// The user id (`user_…`), the `sub` of the tokens minted for this user.
@@ -106,6 +115,26 @@ impl DevUser {
 }
 
 /// A user's membership in an organization.
+///
+/// [`DevOrganization::member`] adds one with a role only; push a `DevMember`
+/// to grant permissions on top of the role's:
+///
+/// ```
+/// use mcp_clerk::dev::{DevDirectory, DevMember, DevOrganization, DevUser};
+///
+/// let mut org = DevOrganization::new("org_initech", "Initech", "initech");
+/// org.members.push(DevMember {
+///     user_id: "user_dave".into(),
+///     role: "member".into(),
+///     permissions: vec!["org:billing:read".into()],
+/// });
+/// let directory = DevDirectory::new()
+///     .user(DevUser::new("user_dave"))
+///     .organization(org)
+///     .role("member", ["org:projects:read"]);
+/// let dave = directory.membership("user_dave", "org_initech").unwrap();
+/// assert_eq!(dave.permissions, ["org:projects:read", "org:billing:read"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevMember {
     /// The member's user id.
@@ -118,6 +147,19 @@ pub struct DevMember {
 }
 
 /// A development organization and its members.
+///
+/// ```
+/// use mcp_clerk::dev::{DevDirectory, DevOrganization, DevUser};
+///
+/// let directory = DevDirectory::new()
+///     .user(DevUser::new("user_erin"))
+///     .organization(DevOrganization::new("org_hooli", "Hooli", "hooli").member("user_erin", "admin"))
+///     .role("admin", ["org:projects:create"]);
+/// directory.validate()?; // members must be known users
+/// let erin = directory.membership("user_erin", "org_hooli").unwrap();
+/// assert_eq!(erin.role, "org:admin");
+/// # Ok::<(), mcp_clerk::dev::DevError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevOrganization {
     /// The organization id (`org_…`).
@@ -154,6 +196,19 @@ impl DevOrganization {
 }
 
 /// A user's resolved membership: organization, role and every permission.
+///
+/// What the emulator puts into session tokens and Backend API answers:
+///
+/// ```
+/// use mcp_clerk::dev::DevDirectory;
+///
+/// let directory = DevDirectory::sample();
+/// let bob = directory.membership("user_bob", "org_acme").expect("Bob is in Acme");
+/// assert_eq!(bob.organization.name, "Acme Inc");
+/// assert_eq!(bob.role, "org:member");
+/// assert_eq!(bob.permissions, ["org:projects:read"]);
+/// assert!(directory.membership("user_bob", "org_globex").is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership<'a> {
     /// The organization.

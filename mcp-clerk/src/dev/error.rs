@@ -5,6 +5,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 /// An error starting or using the development emulator.
+///
+/// The emulator signs tokens for whoever asks, so it refuses a public
+/// address unless told otherwise:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use mcp_clerk::dev::{DevClerk, DevError};
+///
+/// match DevClerk::new().bind(([0, 0, 0, 0], 3001).into()).start().await {
+///     Err(DevError::NonLoopback(addr)) => assert_eq!(addr.port(), 3001),
+///     other => panic!("expected NonLoopback, got {other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DevError {

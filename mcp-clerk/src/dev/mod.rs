@@ -411,6 +411,25 @@ impl DevClerk {
 }
 
 /// A running emulator. Dropping it stops the server.
+///
+/// Point the resource server at it with [`config_builder`](Self::config_builder):
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::Verifier;
+/// use mcp_clerk::dev::DevClerk;
+///
+/// let clerk = DevClerk::new().start().await?;
+/// let config = clerk.config_builder().resource_url("http://127.0.0.1:3000/mcp").build()?;
+/// let verifier = Verifier::new(&config)?;
+///
+/// let token = clerk.token("user_alice").org("org_acme").mint()?;
+/// let caller = verifier.verify(&token).await?;
+/// assert_eq!(caller.org().map(|org| org.id()), Some("org_acme"));
+/// assert_eq!(clerk.request_log(), ["GET /.well-known/jwks.json 200"]);
+/// clerk.shutdown().await;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct DevClerkServer {
     shared: Arc<Shared>,
@@ -541,6 +560,28 @@ impl Drop for DevClerkServer {
 }
 
 /// A token being minted by [`DevClerkServer::token`].
+///
+/// Minting checks the directory, so tokens are only ever issued for real
+/// memberships:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::dev::{DevClerk, DevError};
+/// use mcp_clerk::{TokenKind, Verifier};
+///
+/// let clerk = DevClerk::new().start().await?;
+/// let config = clerk.config_builder().accept([TokenKind::OAuth, TokenKind::Session]).build()?;
+/// let verifier = Verifier::new(&config)?;
+///
+/// // A session token carries the organization role and permissions.
+/// let session = clerk.token("user_bob").org("org_acme").session().mint()?;
+/// let org = verifier.verify(&session).await?.org().cloned().expect("org");
+/// assert!(org.has_role("member") && org.has_permission("org:projects:read"));
+///
+/// let stranger = clerk.token("user_bob").org("org_globex").mint();
+/// assert!(matches!(stranger, Err(DevError::NotAMember { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use = "call .mint() to get the token"]
 pub struct DevToken<'a> {
