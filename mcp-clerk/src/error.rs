@@ -8,6 +8,18 @@ use rmcp::model::{CallToolResult, ContentBlock};
 ///
 /// The kind is for your own code and logs; clients see the message, prefixed
 /// by [`ToolErrorKind::prefix`] for the kinds that have one.
+///
+/// ```
+/// use mcp_clerk::{ToolError, ToolErrorKind};
+///
+/// let err = ToolError::not_found("no note with id 7");
+/// assert_eq!(err.kind(), ToolErrorKind::NotFound);
+/// assert_eq!(err.to_string(), "not found: no note with id 7");
+///
+/// // Map your own errors onto a kind:
+/// let err = ToolError::with_kind(ToolErrorKind::Forbidden, "notes are read-only on Sundays");
+/// assert_eq!(err.to_string(), "forbidden: notes are read-only on Sundays");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ToolErrorKind {

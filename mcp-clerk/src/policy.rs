@@ -13,6 +13,18 @@ use crate::identity::{Identity, TokenKind};
 pub const ORG_SCOPE: &str = "user:org:read";
 
 /// Whether a tool needs a signed-in caller.
+///
+/// `#[tool(auth = optional)]` is `ToolPolicy::new().auth(Requirement::Optional)`:
+///
+/// ```
+/// use mcp_clerk::policy::{Decision, Requirement, ToolPolicy, decide};
+///
+/// let optional = ToolPolicy::new().auth(Requirement::Optional);
+/// assert_eq!(decide(&optional, None), Decision::Allow); // anonymous callers get in
+///
+/// let required = ToolPolicy::new().auth(Requirement::Required);
+/// assert!(matches!(decide(&required, None), Decision::Unauthenticated { .. }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Requirement {
     /// Anyone may call; identity is ignored.
@@ -170,6 +182,19 @@ fn push_unique(list: &mut Vec<Cow<'static, str>>, item: Cow<'static, str>) {
 }
 
 /// Why a signed-in caller may not use a tool, when signing in again would not help.
+///
+/// ```
+/// use mcp_clerk::policy::{Decision, Forbidden, ToolPolicy, decide};
+/// # use mcp_clerk::{ClerkOrg, ClerkUser, Identity};
+///
+/// let policy = ToolPolicy::new().permission("org:projects:create");
+/// # let member = ClerkOrg::example("org_acme", "org:member", &["org:projects:read"]);
+/// # let bob = Identity::new(ClerkUser::example("user_bob", &[]), Some(member));
+/// // Bob is a member of his active organization, without that permission:
+/// let Decision::Forbidden(why) = decide(&policy, Some(&bob)) else { panic!() };
+/// assert_eq!(why, Forbidden::MissingPermission("org:projects:create".into()));
+/// assert_eq!(why.to_string(), "missing permission `org:projects:create`");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Forbidden {
@@ -201,6 +226,29 @@ impl std::fmt::Display for Forbidden {
 }
 
 /// The outcome of [`decide`].
+///
+/// What each outcome becomes on the wire, as the HTTP gate answers it:
+///
+/// ```
+/// use mcp_clerk::policy::{Decision, ToolPolicy, decide};
+/// # use mcp_clerk::{ClerkUser, Identity};
+///
+/// fn status(decision: &Decision) -> u16 {
+///     match decision {
+///         Decision::Allow | Decision::Forbidden(_) => 200, // a forbidden call is a tool error
+///         Decision::Unauthenticated { .. } => 401,
+///         Decision::InsufficientScope { .. } => 403,
+///     }
+/// }
+///
+/// let policy = ToolPolicy::new().scope("notes:write");
+/// # let reader = Identity::new(ClerkUser::example("user_1", &["notes:read"]), None);
+/// // An OAuth token granted only `notes:read`:
+/// let decision = decide(&policy, Some(&reader));
+/// assert_eq!(decision, Decision::InsufficientScope { scopes: vec!["notes:write".into()] });
+/// assert_eq!(status(&decision), 403);
+/// assert!(decision.visible()); // listed: the client can step up
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// The caller may use the tool.

@@ -10,6 +10,19 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
 /// The `error` code of a challenge.
+///
+/// ```
+/// use mcp_clerk::http::{Challenge, ChallengeError};
+///
+/// let error = ChallengeError::InvalidToken;
+/// assert_eq!((error.as_str(), error.status().as_u16()), ("invalid_token", 401));
+///
+/// let metadata = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
+/// let challenge = Challenge::new(metadata).error(error).description("the token expired");
+/// assert!(challenge.header_value().starts_with(
+///     "Bearer error=\"invalid_token\", error_description=\"the token expired\""
+/// ));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChallengeError {
     /// A token was sent and it is malformed, expired, revoked or otherwise invalid (401).

@@ -3,6 +3,23 @@
 use std::fmt;
 
 /// Which opaque (non-JWT) Clerk token was presented.
+///
+/// Opaque tokens are recognised by their prefix, before any network call:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mcp_clerk::token::OpaqueKind;
+/// use mcp_clerk::{ClerkConfig, TokenError, Verifier};
+///
+/// let config = ClerkConfig::builder().issuer("https://your-app.clerk.accounts.dev").build()?;
+/// let verifier = Verifier::new(&config)?;
+///
+/// let err = verifier.verify("oat_8f2b6c1d9e0a4f7b").await.unwrap_err();
+/// assert_eq!(err, TokenError::OpaqueUnsupported(OpaqueKind::OAuth));
+/// assert_eq!(err.reason(), "token-requires-backend-api");
+/// assert_eq!(OpaqueKind::OAuth.prefix(), "oat_");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OpaqueKind {
