@@ -41,6 +41,18 @@ use crate::error::ToolError;
 use crate::tool::output::IntoToolOutput;
 
 /// A type a tool can take as one named argument: anything `Deserialize + JsonSchema`.
+///
+/// `Option<T>` is the one type a client may leave out:
+///
+/// ```
+/// use mcp_clerk::tool::args::ToolArgument;
+/// use serde_json::json;
+///
+/// assert_eq!(u32::from_json(json!(3))?, 3);
+/// assert!(u32::when_missing().is_none()); // required
+/// assert_eq!(Option::<u32>::when_missing(), Some(None)); // optional
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool argument",
     label = "tool arguments must implement `Deserialize` and `JsonSchema`",
@@ -74,6 +86,23 @@ impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {
 
 /// A type a tool can take as all its arguments (`#[args]`): a
 /// `Deserialize + JsonSchema` struct whose schema is an object.
+///
+/// ```
+/// use mcp_clerk::prelude::*;
+/// use mcp_clerk::tool::args::ToolArguments;
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Search {
+///     query: String,
+///     limit: Option<u32>,
+/// }
+///
+/// let schema = Search::input_schema()?;
+/// assert_eq!(schema["required"], serde_json::json!(["query"]));
+/// // MCP needs an object schema: a bare string cannot be an `#[args]` type.
+/// assert!(<String as ToolArguments>::input_schema().is_err());
+/// # Ok::<(), String>(())
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool's `#[args]` struct",
     label = "an `#[args]` struct must implement `Deserialize` and `JsonSchema`",
@@ -125,6 +154,15 @@ impl<'de> serde::Deserializer<'de> for Missing {
 ///
 /// Built with [`Arg::new`], the only place that needs `T: ToolArgument`, so a
 /// type that is not an argument type yields exactly one compile error.
+///
+/// ```
+/// use mcp_clerk::tool::args::{Arg, Arguments};
+///
+/// let limit = Arg::<u32>::new("limit").with_default(|| 10);
+/// assert!(!limit.is_required());
+/// assert_eq!(Arguments::new(None).take(&limit), Some(10));
+/// assert!(Arg::<String>::new("query").is_required());
+/// ```
 pub struct Arg<T> {
     name: &'static str,
     parse: fn(Value) -> Result<T, serde_json::Error>,
@@ -183,6 +221,22 @@ impl<T> Arg<T> {
 }
 
 /// The arguments of a tool that takes one `#[args]` struct.
+///
+/// ```
+/// use mcp_clerk::prelude::*;
+/// use mcp_clerk::tool::args::{Arguments, StructArgs};
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Search {
+///     query: String,
+/// }
+///
+/// let args = StructArgs::<Search>::new();
+/// assert_eq!(args.input_schema("search")["type"], "object");
+/// let sent = serde_json::json!({"query": "rust"}).as_object().cloned();
+/// let search = Arguments::new(sent).take_struct(&args).expect("valid arguments");
+/// assert_eq!(search.query, "rust");
+/// ```
 pub struct StructArgs<T> {
     parse: fn(JsonObject) -> Result<T, serde_json::Error>,
     schema: fn() -> Result<Arc<JsonObject>, String>,
@@ -230,6 +284,19 @@ impl<T> StructArgs<T> {
 }
 
 /// Builds the input schema of a tool with plain arguments (JSON Schema 2020-12).
+///
+/// ```
+/// use mcp_clerk::tool::args::{Arg, InputSchema};
+/// use serde_json::json;
+///
+/// let schema = InputSchema::new()
+///     .arg(&Arg::<String>::new("query"), Some("What to look for"), None)
+///     .arg(&Arg::<u32>::new("limit").with_default(|| 10), None, Some(json!(10)))
+///     .finish();
+/// assert_eq!(schema["properties"]["query"]["description"], "What to look for");
+/// assert_eq!(schema["properties"]["limit"]["default"], 10);
+/// assert_eq!(schema["required"], json!(["query"]));
+/// ```
 pub struct InputSchema {
     generator: SchemaGenerator,
     properties: JsonObject,
@@ -301,6 +368,20 @@ impl InputSchema {
 }
 
 /// Reads a call's arguments, collecting every problem.
+///
+/// The client gets them all in one tool error, not just the first:
+///
+/// ```
+/// use mcp_clerk::tool::args::{Arg, Arguments};
+///
+/// let (query, limit) = (Arg::<String>::new("query"), Arg::<u32>::new("limit"));
+/// let sent = serde_json::json!({"limit": "ten"}).as_object().cloned();
+/// let mut args = Arguments::new(sent);
+/// assert!(args.take(&query).is_none() && args.take(&limit).is_none());
+/// assert_eq!(args.errors().len(), 2);
+/// let error = args.into_error().to_string();
+/// assert!(error.starts_with("invalid input: missing argument `query`; argument `limit`:"));
+/// ```
 #[derive(Debug)]
 pub struct Arguments {
     object: JsonObject,
