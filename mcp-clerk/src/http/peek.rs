@@ -188,3 +188,172 @@ mod tests {
         assert_eq!(from_headers(&h), None);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    //! Hostile bodies and headers: the peek never panics, and on JSON it
+    //! agrees with a full `serde_json::Value` parse about `tools/call` targets.
+
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+    use serde_json::{Value, json};
+
+    fn config(cases: u32) -> Config {
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::from),
+            prop_oneof![Just("tools/call"), Just("name"), Just("method")].prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("method".to_owned()),
+                        Just("params".to_owned()),
+                        Just("name".to_owned()),
+                        "\\PC{0,6}"
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// JSON-RPC-shaped messages with hostile fields.
+    fn message() -> impl Strategy<Value = Value> {
+        (
+            prop_oneof![
+                Just(json!("tools/call")),
+                Just(json!("tools/list")),
+                Just(json!("TOOLS/CALL")),
+                json_value()
+            ],
+            prop_oneof![
+                "\\PC{0,12}".prop_map(|n| json!({ "name": n, "arguments": {} })),
+                json_value().prop_map(|n| json!({ "name": n })),
+                json_value(),
+            ],
+        )
+            .prop_map(|(method, params)| {
+                json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
+            })
+    }
+
+    /// An optional string field as serde's derive reads it: absent and `null`
+    /// are `None`, a string is `Some`, anything else fails the whole message.
+    fn optional_str(v: Option<&Value>) -> Result<Option<&str>, ()> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(()),
+        }
+    }
+
+    /// What the peek must say about one message, from a full parse. serde's
+    /// derive also reads a struct from a JSON array (fields in order, no
+    /// extra elements); rmcp refuses such messages (415), so reading them
+    /// either way is safe, but the model follows serde.
+    fn expected(v: &Value) -> Option<Target> {
+        let (method, params) = match v {
+            Value::Object(m) => (m.get("method"), m.get("params")),
+            Value::Array(a) if a.len() <= 2 => (a.first(), a.get(1)),
+            _ => return None,
+        };
+        let method = optional_str(method).ok()?;
+        let name = match params {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(p)) => optional_str(p.get("name")).ok()?,
+            Some(Value::Array(p)) if p.len() <= 1 => optional_str(p.first()).ok()?,
+            Some(_) => return None,
+        };
+        Some(match (method, name) {
+            (Some("tools/call"), Some(name)) => Target::ToolCall(name.to_owned()),
+            _ => Target::Other,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = from_body(&body);
+        }
+
+        #[test]
+        fn json_bodies_agree_with_a_full_parse(v in prop_oneof![message(), json_value()]) {
+            let body = serde_json::to_vec(&v).unwrap();
+            let want = match expected(&v) {
+                Some(t) => Peek::One(t),
+                None => Peek::Unreadable,
+            };
+            if matches!(v, Value::Array(_)) {
+                // Batches: checked below.
+                let _ = from_body(&body);
+            } else {
+                prop_assert_eq!(from_body(&body), want, "{}", v);
+            }
+        }
+
+        #[test]
+        fn batches_agree_with_a_full_parse(
+            items in prop::collection::vec(prop_oneof![message(), json_value()], 0..5),
+            pad in "[ \t\r\n]{0,3}",
+        ) {
+            let body = format!("{pad}{}", Value::Array(items.clone()));
+            let want: Option<Vec<Target>> = items.iter().map(expected).collect();
+            let want = want.map_or(Peek::Unreadable, Peek::Batch);
+            prop_assert_eq!(from_body(body.as_bytes()), want, "{}", body);
+        }
+
+        #[test]
+        fn hostile_headers_never_panic(
+            headers in prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("mcp-protocol-version"),
+                        Just("mcp-method"),
+                        Just("mcp-name"),
+                    ],
+                    prop_oneof![
+                        Just(b"2026-07-28".to_vec()),
+                        Just(b"2025-11-25".to_vec()),
+                        Just(b"tools/call".to_vec()),
+                        Just(b"=?base64?d2hvYW1p?=".to_vec()),
+                        prop::collection::vec(any::<u8>(), 0..24),
+                    ],
+                ),
+                0..6,
+            ),
+        ) {
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                if let Ok(value) = http::HeaderValue::from_bytes(&value) {
+                    map.append(name, value);
+                }
+            }
+            if let Some(Target::ToolCall(name)) = from_headers(&map) {
+                // Only ever the single, readable Mcp-Name value.
+                let values: Vec<_> = map.get_all("mcp-name").iter().collect();
+                prop_assert_eq!(values.len(), 1);
+                prop_assert_eq!(values[0].to_str().ok(), Some(name.as_str()));
+                prop_assert!(!name.starts_with("=?"));
+            }
+        }
+    }
+}

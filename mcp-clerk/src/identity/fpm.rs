@@ -190,3 +190,157 @@ mod tests {
         assert!(DecimalBits::parse(&"9".repeat(5000)).is_none());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    //! Hostile `fea`/`per`/`fpm` claims: never a panic, only permissions built
+    //! from the given names, fail closed on any malformed mask, and the
+    //! big-integer decoding agrees with an independent decimal halving.
+
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    fn config(cases: u32) -> Config {
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    /// A list entry: plausible names, scope prefixes, separators, unicode.
+    fn entry() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "(o|u|ou|uo|x|O|)?:?[a-z_:]{0,6}",
+            " *[0-9]{0,3} *",
+            "\\PC{0,8}",
+            any::<String>().prop_map(|s| s.chars().take(12).collect()),
+        ]
+    }
+
+    fn list() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(entry(), 0..6),
+            prop_oneof![Just(","), Just(" , "), Just(",,")],
+        )
+            .prop_map(|(items, sep)| items.join(sep))
+    }
+
+    /// A mask: small and huge numbers, and every kind of malformed one.
+    fn mask() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => any::<u128>().prop_map(|n| n.to_string()),
+            2 => "[0-9]{1,200}",
+            1 => "0*[0-9]{1,40}",
+            1 => any::<i64>().prop_map(|n| n.to_string()),
+            1 => "[0-9]{4090,4100}",
+            1 => prop_oneof![
+                Just("1.5".to_owned()),
+                Just("1e3".to_owned()),
+                Just("0x1".to_owned()),
+                Just("+1".to_owned()),
+                Just("-0".to_owned()),
+                Just("١".to_owned()), // Arabic-Indic digit one
+                Just("1 2".to_owned()),
+                Just("NaN".to_owned()),
+            ],
+            1 => "\\PC{0,6}",
+        ]
+    }
+
+    fn masks() -> impl Strategy<Value = String> {
+        prop::collection::vec(mask(), 0..5).prop_map(|m| m.join(","))
+    }
+
+    /// The organization features and permission names the claims define,
+    /// read independently of the decoder.
+    fn names(fea: &str, per: &str) -> (Vec<String>, Vec<String>) {
+        let features = fea
+            .split(',')
+            .filter_map(|e| {
+                let (scope, f) = e.trim().split_once(':')?;
+                (["o", "ou", "uo"].contains(&scope) && !f.is_empty()).then(|| f.to_owned())
+            })
+            .collect();
+        let permissions = per
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        (features, permissions)
+    }
+
+    /// The bits of a decimal string, lowest first, by repeated halving.
+    fn bits_by_halving(decimal: &str) -> Vec<bool> {
+        let mut digits: Vec<u8> = decimal.bytes().map(|b| b - b'0').collect();
+        let mut bits = Vec::new();
+        while digits.iter().any(|&d| d != 0) {
+            let mut rest = 0u8;
+            for d in &mut digits {
+                let cur = rest * 10 + *d;
+                *d = cur / 2;
+                rest = cur % 2;
+            }
+            bits.push(rest == 1);
+        }
+        bits
+    }
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        #[test]
+        fn hostile_claims_never_panic_and_only_name_given_permissions(
+            fea in list(),
+            per in list(),
+            fpm in prop_oneof![masks(), list()],
+        ) {
+            let got = decode_permissions(Some(&fea), Some(&per), Some(&fpm));
+            let (features, permissions) = names(&fea, &per);
+            for p in &got {
+                prop_assert!(
+                    features.iter().any(|f| permissions
+                        .iter()
+                        .any(|q| *p == format!("org:{f}:{q}"))),
+                    "{p:?} is not org:<feature>:<permission> from fea={fea:?} per={per:?}"
+                );
+            }
+            prop_assert!(got.len() <= features.len() * permissions.len());
+            let malformed = fpm
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .any(|m| m.len() > 4096 || !m.bytes().all(|b| b.is_ascii_digit()));
+            if malformed {
+                prop_assert!(got.is_empty(), "malformed fpm={fpm:?} must fail closed: {got:?}");
+            }
+        }
+
+        #[test]
+        fn masks_decode_like_decimal_halving(
+            n_features in 1usize..4,
+            n_permissions in 0usize..700,
+            masks in prop::collection::vec("[0-9]{1,200}", 1..4),
+        ) {
+            let fea: Vec<String> = (0..n_features).map(|i| format!("o:f{i}")).collect();
+            let per: Vec<String> = (0..n_permissions).map(|i| format!("p{i}")).collect();
+            let got = decode_permissions(
+                Some(&fea.join(",")),
+                Some(&per.join(",")),
+                Some(&masks.join(",")),
+            );
+            let mut want = Vec::new();
+            for (i, mask) in masks.iter().enumerate().take(n_features) {
+                let bits = bits_by_halving(mask);
+                for (k, p) in per.iter().enumerate() {
+                    if bits.get(k).copied().unwrap_or(false) {
+                        want.push(format!("org:f{i}:{p}"));
+                    }
+                }
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+}
