@@ -482,7 +482,8 @@ impl McpServer {
 
         // The gate.
         let verifier = config.as_ref().map(Verifier::new).transpose()?;
-        let resource = ResourceInfo::new(resource_url, &mcp_path);
+        let resource = ResourceInfo::new(resource_url, &mcp_path)
+            .with_hosts(HostPolicy::new(hosts.iter().map(String::as_str)));
         let all_need_auth = policy_source.all_need_auth();
         let sessions = (session_mode == SessionMode::Stateful && verifier.is_some())
             .then(|| SessionBindings::new(SESSION_BINDING_CAPACITY, SESSION_BINDING_IDLE));

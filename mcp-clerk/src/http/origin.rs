@@ -7,7 +7,7 @@
 
 use http::HeaderMap;
 
-use super::resource::is_loopback;
+use super::resource::{is_loopback, request_authority};
 
 /// A parsed allow-list entry or request origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,13 +169,7 @@ impl HostPolicy {
         if self.allowed.is_empty() {
             return true;
         }
-        let Some(host) = headers.get(http::header::HOST) else {
-            return false;
-        };
-        let Ok(host) = host.to_str() else {
-            return false;
-        };
-        let Ok(authority) = host.parse::<http::uri::Authority>() else {
+        let Some(authority) = request_authority(headers) else {
             return false;
         };
         let h = authority
@@ -250,6 +244,15 @@ mod tests {
         assert!(p.check(&h("[::1]:8080")));
         assert!(!p.check(&h("evil.example")));
         assert!(!p.check(&HeaderMap::new()));
+        // a Host with userinfo or a broken port is refused, not matched by its host
+        for bad in [
+            "x@localhost:3000",
+            "a:b@127.0.0.1",
+            "localhost:",
+            "localhost:99999",
+        ] {
+            assert!(!p.check(&h(bad)), "{bad}");
+        }
         let exact = HostPolicy::new(["example.com:8080"]);
         assert!(exact.check(&h("example.com:8080")));
         assert!(!exact.check(&h("example.com:8081")));

@@ -11,6 +11,9 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use http::HeaderMap;
+use http::uri::Authority;
+
+use super::origin::HostPolicy;
 
 /// The path of the RFC 9728 well-known document.
 pub(crate) const PRM_WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
@@ -52,6 +55,8 @@ pub(crate) fn split_origin(url: &str) -> (&str, &str) {
 pub(crate) struct ResourceInfo {
     configured: Option<Resolved>,
     mcp_path: String,
+    /// Derived URLs are only for hosts the MCP route accepts.
+    hosts: HostPolicy,
 }
 
 impl ResourceInfo {
@@ -60,7 +65,15 @@ impl ResourceInfo {
         Self {
             configured: configured.map(|u| Resolved::from_url(u.to_owned())),
             mcp_path: mcp_path.to_owned(),
+            hosts: HostPolicy::new([]),
         }
+    }
+
+    /// Derives URLs only for hosts `hosts` accepts (the MCP route's policy),
+    /// so the metadata never names a URL the MCP route would refuse.
+    pub(crate) fn with_hosts(mut self, hosts: HostPolicy) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     /// The path part of the public resource URL (`/mcp`), or the MCP path
@@ -83,9 +96,8 @@ impl ResourceInfo {
         if let Some(r) = &self.configured {
             return Some(Cow::Borrowed(r));
         }
-        let host = headers.get(http::header::HOST)?.to_str().ok()?;
-        let authority: http::uri::Authority = host.parse().ok()?;
-        if !is_loopback(authority.host()) {
+        let authority = request_authority(headers)?;
+        if !is_loopback(authority.host()) || !self.hosts.check(headers) {
             return None;
         }
         let authority = authority.as_str().to_ascii_lowercase();
@@ -108,6 +120,21 @@ pub(crate) fn ensure_host(uri: &http::Uri, headers: &mut HeaderMap) {
     {
         headers.insert(http::header::HOST, value);
     }
+}
+
+/// The request's `Host`, strictly (RFC 9110 §7.2: `uri-host [ ":" port ]`):
+/// no userinfo, and a `:` after the host introduces a valid port.
+pub(crate) fn request_authority(headers: &HeaderMap) -> Option<Authority> {
+    let value = headers.get(http::header::HOST)?.to_str().ok()?;
+    if value.contains('@') {
+        return None;
+    }
+    let authority: Authority = value.parse().ok()?;
+    let after_host = authority.as_str().get(authority.host().len()..)?;
+    if !after_host.is_empty() && authority.port_u16().is_none() {
+        return None;
+    }
+    Some(authority)
 }
 
 /// Whether `host` (as in a `Host` header, IPv6 in brackets) is a loopback host.
@@ -182,5 +209,18 @@ mod tests {
         assert!(info.resolve(&headers("mcp.example.com")).is_none());
         assert!(info.resolve(&headers("10.0.0.1:80")).is_none());
         assert!(info.resolve(&HeaderMap::new()).is_none());
+        // no userinfo, no empty or out-of-range port: such a Host is not echoed
+        for bad in [
+            "x@localhost:3000",
+            "a:b@127.0.0.1:3000",
+            "localhost:",
+            "localhost:99999",
+        ] {
+            assert!(info.resolve(&headers(bad)).is_none(), "{bad}");
+        }
+        // and only hosts the MCP route accepts
+        let info = info.with_hosts(HostPolicy::new(["localhost", "127.0.0.1"]));
+        assert!(info.resolve(&headers("127.0.0.1:3000")).is_some());
+        assert!(info.resolve(&headers("127.0.0.2:3000")).is_none());
     }
 }
