@@ -133,6 +133,21 @@ pub enum BuildError {
 }
 
 /// Why [`McpServer::serve`] stopped.
+///
+/// ```
+/// use mcp_clerk::{McpServer, ServeError};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // the port is taken: binding fails with an I/O error, not a panic
+/// let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let addr = taken.local_addr().unwrap();
+/// match McpServer::new("notes", "1.0.0").bind(addr).await {
+///     Err(ServeError::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse),
+///     other => panic!("expected an I/O error, got {other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
