@@ -6,7 +6,7 @@ mod http_support;
 
 use http_support::*;
 use mcp_clerk::testing::TestIssuer;
-use mcp_clerk::{McpServer, TokenKind};
+use mcp_clerk::{McpServer, TokenKind, ToolDef};
 use serde_json::json;
 
 async fn mixed(issuer: &TestIssuer) -> Running {
@@ -33,6 +33,25 @@ async fn all_auth(issuer: &TestIssuer) -> Running {
             .tools([whoami(), notes()]),
     )
     .await
+}
+
+/// A server named `roles` that also takes session tokens, serving `tools`.
+async fn roles(issuer: &TestIssuer, tools: impl IntoIterator<Item = ToolDef>) -> Running {
+    let config = issuer
+        .config_builder()
+        .accept([TokenKind::OAuth, TokenKind::Session])
+        .build()
+        .unwrap();
+    start(McpServer::new("roles", "1").clerk(config).tools(tools)).await
+}
+
+/// POSTs a `whoami` call with these raw `Authorization` header values.
+async fn post_authorization(url: &str, values: &[String]) -> reqwest::Response {
+    let mut req = mcp_post(url);
+    for value in values {
+        req = req.header("authorization", value);
+    }
+    req.json(&call("whoami")).send().await.unwrap()
 }
 
 fn prm(server: &Running) -> String {
@@ -97,50 +116,25 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
         assert!(!body.contains(&token));
     }
     // a non-Bearer scheme is a malformed header, also 401 invalid_token
-    let r = client()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("authorization", "Basic dXNlcjpwYXNz")
-        .json(&call("whoami"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_authorization(&server.url, &["Basic dXNlcjpwYXNz".to_owned()]).await;
     assert_eq!(r.status(), 401);
     let c = challenge(&r);
     assert!(c.contains("error=\"invalid_token\""), "{c}");
     assert!(c.contains("authorization-header-invalid"), "{c}");
     // two Authorization headers (even with a valid token): refused, not guessed
     let good = issuer.oauth_token("user_1").sign();
-    let r = client()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("authorization", format!("Bearer {good}"))
-        .header("authorization", format!("Bearer {good}"))
-        .json(&call("whoami"))
-        .send()
-        .await
-        .unwrap();
+    let r = post_authorization(
+        &server.url,
+        &[format!("Bearer {good}"), format!("Bearer {good}")],
+    )
+    .await;
     assert_eq!(r.status(), 401);
     let c = challenge(&r);
     assert!(c.contains("error=\"invalid_token\""), "{c}");
     assert!(c.contains("authorization-header-invalid"), "{c}");
     // the scheme is case-insensitive
-    let r = client()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("authorization", format!("bEaReR {good}"))
-        .json(&call("whoami"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        tool_text(&message(r).await),
-        ("user_1|-|test_client".to_owned(), false)
-    );
+    let r = post_authorization(&server.url, &[format!("bEaReR {good}")]).await;
+    assert_tool_answer(r, "user_1|-|test_client").await;
     // a token in the query string is ignored: anonymous, so challenged
     let r = post(
         &format!("{}?access_token={good}", server.url),
@@ -200,8 +194,7 @@ async fn missing_scope_gets_403_insufficient_scope_listing_all_needed() {
         .scope("email notes:read")
         .sign();
     let r = post(&server.url, Some(&token), &call("notes")).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(tool_text(&message(r).await), ("notes".to_owned(), false));
+    assert_tool_answer(r, "notes").await;
 }
 
 #[tokio::test]
@@ -221,24 +214,13 @@ async fn oauth_token_without_org_steps_up_for_org_scope() {
         .org_id("org_42")
         .sign();
     let r = post(&server.url, Some(&token), &call("org_info")).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(tool_text(&message(r).await), ("org_42".to_owned(), false));
+    assert_tool_answer(r, "org_42").await;
 }
 
 #[tokio::test]
 async fn missing_role_is_a_tool_error_identical_to_an_unknown_tool() {
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::OAuth, TokenKind::Session])
-        .build()
-        .unwrap();
-    let server = start(
-        McpServer::new("roles", "1")
-            .clerk(config)
-            .tools([whoami(), admin_only()]),
-    )
-    .await;
+    let server = roles(&issuer, [whoami(), admin_only()]).await;
     let member = issuer
         .session_token("user_1")
         .org("org_1", "acme", "member")
@@ -270,18 +252,7 @@ async fn missing_role_is_a_tool_error_identical_to_an_unknown_tool() {
 #[tokio::test]
 async fn tools_list_is_per_caller() {
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::OAuth, TokenKind::Session])
-        .build()
-        .unwrap();
-    let server =
-        start(
-            McpServer::new("roles", "1")
-                .clerk(config)
-                .tools([ping(), whoami(), admin_only()]),
-        )
-        .await;
+    let server = roles(&issuer, [ping(), whoami(), admin_only()]).await;
     let names = |m: serde_json::Value| -> Vec<String> {
         m["result"]["tools"]
             .as_array()
@@ -361,11 +332,7 @@ async fn mixed_server_serves_public_tools_and_challenges_mid_session() {
     assert!(c.contains("resource_metadata="), "{c}");
     let token = issuer.oauth_token("user_7").client_id("client_x").sign();
     let r = post(&server.url, Some(&token), &call("whoami")).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        tool_text(&message(r).await),
-        ("user_7|-|client_x".to_owned(), false)
-    );
+    assert_tool_answer(r, "user_7|-|client_x").await;
 }
 
 #[tokio::test]

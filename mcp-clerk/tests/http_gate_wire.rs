@@ -6,8 +6,24 @@ mod http_support;
 
 use http_support::*;
 use mcp_clerk::testing::{JwksMode, TestIssuer};
-use mcp_clerk::{McpServer, SessionMode};
+use mcp_clerk::{McpServer, SessionMode, ToolDef};
 use serde_json::{Value, json};
+
+/// A server named `s` behind `issuer`, serving `tools`.
+async fn serve(issuer: &TestIssuer, tools: impl IntoIterator<Item = ToolDef>) -> Running {
+    start(McpServer::new("s", "1").clerk(issuer.config()).tools(tools)).await
+}
+
+/// A stateful server behind `issuer`, serving `ping` and `whoami`.
+async fn serve_stateful(issuer: &TestIssuer) -> Running {
+    start(
+        McpServer::new("s", "1")
+            .clerk(issuer.config())
+            .session_mode(SessionMode::Stateful)
+            .tools([ping(), whoami()]),
+    )
+    .await
+}
 
 fn call_2026(name: &str) -> Value {
     json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{
@@ -26,31 +42,27 @@ async fn post_2026(
     name: Option<&str>,
     body: &Value,
 ) -> reqwest::Response {
-    let mut req = client()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
+    let mut req = mcp_post(url)
         .header("mcp-protocol-version", "2026-07-28")
         .header("mcp-method", method)
         .json(body);
     if let Some(name) = name {
         req = req.header("mcp-name", name);
     }
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    req.send().await.unwrap()
+    send_as(req, token).await
+}
+
+/// A 2026-07-28 `tools/list` body.
+fn list_2026() -> Value {
+    json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}}}})
 }
 
 #[tokio::test]
 async fn protocol_2026_uses_standard_headers() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([ping(), whoami()]),
-    )
-    .await;
+    let server = serve(&issuer, [ping(), whoami()]).await;
     // anonymous protected call: challenged from the headers
     let r = post_2026(
         &server.url,
@@ -91,10 +103,7 @@ async fn protocol_2026_uses_standard_headers() {
     let m: Value = r.json().await.unwrap();
     assert_eq!(m["error"]["code"], -32020, "{m}");
     // without the headers the body decides (and rmcp wants Mcp-Method on 2026)
-    let r = client()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
+    let r = mcp_post(&server.url)
         .header("mcp-protocol-version", "2026-07-28")
         .json(&call_2026("whoami"))
         .send()
@@ -103,10 +112,7 @@ async fn protocol_2026_uses_standard_headers() {
     assert_eq!(r.status(), 401, "the body peek still challenges");
     assert!(challenge(&r).contains("resource_metadata="));
     // tools/list on 2026 is marked private when the list depends on the caller
-    let list = json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {}}}});
-    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list_2026()).await;
     assert_eq!(r.status(), 200);
     let m = message(r).await;
     assert_eq!(m["result"]["cacheScope"], "public", "{m}");
@@ -115,17 +121,9 @@ async fn protocol_2026_uses_standard_headers() {
 #[tokio::test]
 async fn cache_scope_private_when_tools_can_be_hidden() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([whoami(), org_info()]),
-    )
-    .await;
+    let server = serve(&issuer, [whoami(), org_info()]).await;
     let token = issuer.oauth_token("user_1").sign();
-    let list = json!({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {}}}});
-    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list).await;
+    let r = post_2026(&server.url, Some(&token), "tools/list", None, &list_2026()).await;
     assert_eq!(r.status(), 200);
     let m = message(r).await;
     assert_eq!(m["result"]["cacheScope"], "private", "{m}");
@@ -150,11 +148,7 @@ async fn host_and_origin_are_checked_before_auth() {
     let send = |host: Option<&'static str>, origin: Option<&'static str>| {
         let url = server.url.clone();
         async move {
-            let mut req = client()
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("accept", ACCEPT)
-                .json(&call("whoami"));
+            let mut req = mcp_post(&url).json(&call("whoami"));
             if let Some(h) = host {
                 req = req.header("host", h);
             }
@@ -186,26 +180,28 @@ async fn host_and_origin_are_checked_before_auth() {
     assert_eq!(send(None, None).await.status(), 401);
 }
 
+/// A CORS preflight for a POST from `origin`, asking for `request_headers`.
+async fn preflight(url: &str, origin: &str, request_headers: Option<&str>) -> reqwest::Response {
+    let mut req = client()
+        .request(reqwest::Method::OPTIONS, url)
+        .header("origin", origin)
+        .header("access-control-request-method", "POST");
+    if let Some(headers) = request_headers {
+        req = req.header("access-control-request-headers", headers);
+    }
+    req.send().await.unwrap()
+}
+
 #[tokio::test]
 async fn cors_preflight_and_exposed_headers_on_the_mcp_route() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([whoami()]),
+    let server = serve(&issuer, [whoami()]).await;
+    let r = preflight(
+        &server.url,
+        "http://localhost:6274",
+        Some("authorization, content-type, mcp-protocol-version, mcp-session-id"),
     )
     .await;
-    let r = client()
-        .request(reqwest::Method::OPTIONS, &server.url)
-        .header("origin", "http://localhost:6274")
-        .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "authorization, content-type, mcp-protocol-version, mcp-session-id",
-        )
-        .send()
-        .await
-        .unwrap();
     assert_eq!(r.status(), 200);
     let h = r.headers();
     assert_eq!(h["access-control-allow-origin"], "http://localhost:6274");
@@ -215,20 +211,11 @@ async fn cors_preflight_and_exposed_headers_on_the_mcp_route() {
         .to_ascii_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("mcp-protocol-version"));
     // a preflight from a foreign origin gets no CORS grant
-    let r = client()
-        .request(reqwest::Method::OPTIONS, &server.url)
-        .header("origin", "https://evil.example")
-        .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .unwrap();
+    let r = preflight(&server.url, "https://evil.example", None).await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
     // the 401 exposes WWW-Authenticate to browser code
-    let r = client()
-        .post(&server.url)
+    let r = mcp_post(&server.url)
         .header("origin", "http://localhost:6274")
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
         .json(&call("whoami"))
         .send()
         .await
@@ -244,19 +231,10 @@ async fn cors_preflight_and_exposed_headers_on_the_mcp_route() {
 #[tokio::test]
 async fn the_token_is_not_forwarded_to_tools() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([headers_probe()]),
-    )
-    .await;
+    let server = serve(&issuer, [headers_probe()]).await;
     let token = issuer.oauth_token("user_1").sign();
     let r = post(&server.url, Some(&token), &call("headers")).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        tool_text(&message(r).await),
-        ("authorization_visible=false".to_owned(), false)
-    );
+    assert_tool_answer(r, "authorization_visible=false").await;
 }
 
 async fn stateful_session(url: &str, token: Option<&str>) -> String {
@@ -264,17 +242,13 @@ async fn stateful_session(url: &str, token: Option<&str>) -> String {
     assert_eq!(r.status(), 200);
     let id = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
     let _ = r.text().await;
-    let mut req = client()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("mcp-session-id", &id)
-        .json(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    assert_eq!(req.send().await.unwrap().status(), 202);
+    let initialized = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
+    assert_eq!(
+        post_in_session(url, &id, token, &initialized)
+            .await
+            .status(),
+        202
+    );
     id
 }
 
@@ -284,29 +258,28 @@ async fn post_in_session(
     token: Option<&str>,
     body: &Value,
 ) -> reqwest::Response {
-    let mut req = client()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", ACCEPT)
+    let req = mcp_post(url)
         .header("mcp-protocol-version", "2025-11-25")
         .header("mcp-session-id", session)
         .json(body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap()
+    send_as(req, token).await
+}
+
+/// DELETEs `session` as the holder of `token`.
+async fn delete_session(url: &str, session: &str, token: &str) -> reqwest::Response {
+    client()
+        .delete(url)
+        .header("mcp-session-id", session)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn stateful_sessions_are_bound_to_their_creator() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .session_mode(SessionMode::Stateful)
-            .tools([ping(), whoami()]),
-    )
-    .await;
+    let server = serve_stateful(&issuer).await;
     let alice = issuer.oauth_token("user_alice").sign();
     let alice_again = issuer.oauth_token("user_alice").sign();
     let bob = issuer.oauth_token("user_bob").sign();
@@ -324,13 +297,7 @@ async fn stateful_sessions_are_bound_to_their_creator() {
     assert_eq!(r.status(), 404);
 
     // DELETE by its owner ends it
-    let r = client()
-        .delete(&server.url)
-        .header("mcp-session-id", &session)
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
+    let r = delete_session(&server.url, &session, &alice).await;
     assert_eq!(r.status(), 202);
     let r = post_in_session(&server.url, &session, Some(&alice), &call("whoami")).await;
     assert_eq!(r.status(), 404);
@@ -339,13 +306,7 @@ async fn stateful_sessions_are_bound_to_their_creator() {
 #[tokio::test]
 async fn anonymous_session_is_claimed_by_the_first_signed_in_caller() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .session_mode(SessionMode::Stateful)
-            .tools([ping(), whoami()]),
-    )
-    .await;
+    let server = serve_stateful(&issuer).await;
     let session = stateful_session(&server.url, None).await;
     let r = post_in_session(&server.url, &session, None, &call("whoami")).await;
     assert_eq!(r.status(), 401, "mid-session challenge");
@@ -364,13 +325,7 @@ async fn anonymous_session_is_claimed_by_the_first_signed_in_caller() {
 #[tokio::test]
 async fn stateful_sessions_are_bound_to_the_oauth_client_too() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .session_mode(SessionMode::Stateful)
-            .tools([ping(), whoami()]),
-    )
-    .await;
+    let server = serve_stateful(&issuer).await;
     let via_a = |user: &str| issuer.oauth_token(user).client_id("client_a").sign();
     let session = stateful_session(&server.url, Some(&via_a("user_alice"))).await;
 
@@ -382,11 +337,7 @@ async fn stateful_sessions_are_bound_to_the_oauth_client_too() {
         &call("whoami"),
     )
     .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        tool_text(&message(r).await),
-        ("user_alice|-|client_a".to_owned(), false)
-    );
+    assert_tool_answer(r, "user_alice|-|client_a").await;
 
     // The same user through another OAuth client (another app holding its own
     // token for her) cannot ride client_a's session.
@@ -398,13 +349,7 @@ async fn stateful_sessions_are_bound_to_the_oauth_client_too() {
         let r = post_in_session(&server.url, &session, Some(&via_b), &body).await;
         assert_eq!(r.status(), 404, "{body}");
     }
-    let r = client()
-        .delete(&server.url)
-        .header("mcp-session-id", &session)
-        .bearer_auth(&via_b)
-        .send()
-        .await
-        .unwrap();
+    let r = delete_session(&server.url, &session, &via_b).await;
     assert_eq!(r.status(), 404, "nor end it");
     // Another user through the same client: refused as well.
     let r = post_in_session(
@@ -434,20 +379,14 @@ async fn stateful_sessions_are_bound_to_the_oauth_client_too() {
         &call("ping"),
     )
     .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(tool_text(&message(r).await), ("pong".to_owned(), false));
+    assert_tool_answer(r, "pong").await;
 }
 
 #[tokio::test]
 async fn unreachable_jwks_is_503_not_a_challenge() {
     let issuer = TestIssuer::start().await;
     issuer.set_jwks_mode(JwksMode::Fail);
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([whoami()]),
-    )
-    .await;
+    let server = serve(&issuer, [whoami()]).await;
     let token = issuer.oauth_token("user_1").sign();
     let r = post(&server.url, Some(&token), &call("whoami")).await;
     assert_eq!(r.status(), 503);

@@ -160,6 +160,25 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// A POST to `url` with the JSON content type and the MCP `Accept` header and
+/// nothing else (no protocol version, no token): the start of a hand-built
+/// MCP request.
+pub fn mcp_post(url: &str) -> reqwest::RequestBuilder {
+    client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT)
+}
+
+/// Sends `request`, with `token` as a bearer token when there is one.
+pub async fn send_as(request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::Response {
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    request.send().await.expect("request")
+}
+
 /// A JSON-RPC request body.
 pub fn rpc(method: &str, params: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
@@ -205,6 +224,15 @@ pub fn tool_text(message: &Value) -> (String, bool) {
         .unwrap_or_else(|| panic!("not a tool result with text content: {message}"))
         .to_owned();
     (text, result["isError"].as_bool().unwrap_or(false))
+}
+
+/// Asserts that `response` is a 200 whose tool result is `expected`, not an error.
+pub async fn assert_tool_answer(response: reqwest::Response, expected: &str) {
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        tool_text(&message(response).await),
+        (expected.to_owned(), false)
+    );
 }
 
 /// The `WWW-Authenticate` header. Panics when the response has none (or more
