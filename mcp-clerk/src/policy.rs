@@ -139,6 +139,13 @@ impl ToolPolicy {
         self.effective_auth() != Requirement::None
     }
 
+    /// Whether the tool may be hidden from some callers (it needs an
+    /// organization, so `decide` can refuse it as `Forbidden`): a tool list
+    /// containing it depends on the caller.
+    pub(crate) fn hidden_from_some(&self) -> bool {
+        self.effective_org() == Requirement::Required
+    }
+
     /// The declared auth requirement.
     pub fn auth_requirement(&self) -> Requirement {
         self.auth

@@ -29,7 +29,7 @@ use tracing::Instrument;
 
 use crate::extract;
 use crate::identity::Identity;
-use crate::policy::{self, Decision, Requirement, ToolPolicy};
+use crate::policy::{self, Decision, ToolPolicy};
 use crate::tool::{ToolCall, ToolDef};
 
 /// The message for a tool the caller cannot see: unknown, or hidden because the
@@ -59,9 +59,7 @@ impl ToolSet {
                 return Err(tool.name().to_owned());
             }
         }
-        let caller_dependent = tools
-            .iter()
-            .any(|t| t.policy().effective_org() == Requirement::Required);
+        let caller_dependent = tools.iter().any(|t| t.policy().hidden_from_some());
         Ok(Self {
             tools,
             index,
@@ -177,31 +175,59 @@ impl ServerHandler for Dispatcher {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let started = Instant::now();
-        let identity: Option<Identity> = extract::identity(&context.extensions).cloned();
-        let span = call_span(&request.name, identity.as_ref());
+        let identity = extract::identity(&context.extensions).cloned();
         let tools = self.inner.tools.clone();
-        async move {
-            let name = request.name;
-            let (outcome, result) = match tools.get(&name) {
-                None => ("unknown_tool", tool_error(unavailable_message(&name))),
-                Some(tool) => {
-                    match refusal(&name, policy::decide(tool.policy(), identity.as_ref())) {
-                        None => {
-                            let call = ToolCall::new(name, request.arguments, identity, context);
-                            let result = tool.call(call).await;
-                            (outcome_of(&result), result)
-                        }
-                        Some((outcome, refused)) => (outcome, Ok(refused.into())),
-                    }
-                }
-            };
-            record_outcome(started, outcome);
-            result
-        }
-        .instrument(span)
+        let tool = tools.get(&request.name).map(|t| (t, t.policy()));
+        checked_call(request, tool, identity, |tool, request, identity| {
+            tool.call(ToolCall::new(
+                request.name,
+                request.arguments,
+                identity,
+                context,
+            ))
+        })
         .await
     }
+}
+
+/// Runs one `tools/call` under its span (tool, caller, outcome, latency):
+/// an unknown tool (`target` is `None`) and a call [`policy::decide`]
+/// refuses under the target's policy get a tool error; otherwise `run` is
+/// awaited with the target. Shared by the dispatcher and
+/// [`Guarded`](super::guard::Guarded).
+pub(crate) async fn checked_call<T, F, Fut>(
+    request: CallToolRequestParams,
+    target: Option<(T, &ToolPolicy)>,
+    identity: Option<Identity>,
+    run: F,
+) -> Result<CallToolResponse, ErrorData>
+where
+    F: FnOnce(T, CallToolRequestParams, Option<Identity>) -> Fut,
+    Fut: Future<Output = Result<CallToolResponse, ErrorData>>,
+{
+    let started = Instant::now();
+    let span = call_span(&request.name, identity.as_ref());
+    async move {
+        let (outcome, result) = match target {
+            None => (
+                "unknown_tool",
+                tool_error(unavailable_message(&request.name)),
+            ),
+            Some((target, policy)) => {
+                match refusal(&request.name, policy::decide(policy, identity.as_ref())) {
+                    Some((outcome, refused)) => (outcome, Ok(refused.into())),
+                    None => {
+                        let result = run(target, request, identity).await;
+                        (outcome_of(&result), result)
+                    }
+                }
+            }
+        };
+        record_outcome(started, outcome);
+        result
+    }
+    .instrument(span)
+    .await
 }
 
 /// Marks a `tools/list` result for 2026-07-28 peers: never cached across
@@ -227,7 +253,7 @@ pub(crate) fn with_cache_hint(
 
 /// The span of one tool call: tool, caller, and (recorded at the end) outcome
 /// and latency.
-pub(crate) fn call_span(tool: &str, identity: Option<&Identity>) -> tracing::Span {
+fn call_span(tool: &str, identity: Option<&Identity>) -> tracing::Span {
     let user = identity.map(Identity::user);
     tracing::info_span!(
         "mcp.tool_call",
@@ -241,7 +267,7 @@ pub(crate) fn call_span(tool: &str, identity: Option<&Identity>) -> tracing::Spa
 }
 
 /// Records the outcome and latency on the current tool-call span, and logs them.
-pub(crate) fn record_outcome(started: Instant, outcome: &'static str) {
+fn record_outcome(started: Instant, outcome: &'static str) {
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let span = tracing::Span::current();
     span.record("outcome", outcome);
@@ -251,7 +277,7 @@ pub(crate) fn record_outcome(started: Instant, outcome: &'static str) {
 
 /// The tool error result for a refused call and its outcome, or `None` when
 /// the decision allows the call.
-pub(crate) fn refusal(name: &str, decision: Decision) -> Option<(&'static str, CallToolResult)> {
+fn refusal(name: &str, decision: Decision) -> Option<(&'static str, CallToolResult)> {
     let (outcome, message) = match decision {
         Decision::Allow => return None,
         Decision::Forbidden(reason) => {

@@ -14,7 +14,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 #[allow(clippy::wildcard_imports)]
 use rmcp::model::*;
@@ -22,11 +21,10 @@ use rmcp::service::{
     MaybeSendFuture, NotificationContext, RequestContext, RoleServer, SubscriptionContext,
 };
 use rmcp::{ErrorData, ServerHandler};
-use tracing::Instrument;
 
 use crate::extract;
-use crate::policy::{self, Requirement, ToolPolicy};
-use crate::tool::dispatch::{call_span, record_outcome, refusal, with_cache_hint};
+use crate::policy::{self, ToolPolicy};
+use crate::tool::dispatch::{checked_call, with_cache_hint};
 
 /// Per-tool policies of a plain rmcp handler, and the policy of the rest.
 #[derive(Debug, Default)]
@@ -48,8 +46,7 @@ impl PolicyTable {
 
     /// Whether some tool may be hidden from some caller.
     fn caller_dependent(&self) -> bool {
-        self.all()
-            .any(|p| p.effective_org() == Requirement::Required)
+        self.all().any(ToolPolicy::hidden_from_some)
     }
 }
 
@@ -87,22 +84,11 @@ impl<H: ServerHandler> ServerHandler for Guarded<H> {
         request: CallToolRequestParams,
         context: Ctx,
     ) -> Res<CallToolResponse> {
-        let started = Instant::now();
-        let identity = extract::identity(&context.extensions);
-        let span = call_span(&request.name, identity);
-        let decision = policy::decide(self.table.get(&request.name), identity);
-        async move {
-            let (outcome, result) = match refusal(&request.name, decision) {
-                Some((outcome, refused)) => (outcome, Ok(refused.into())),
-                None => {
-                    let result = self.inner.call_tool(request, context).await;
-                    (outcome_of(&result), result)
-                }
-            };
-            record_outcome(started, outcome);
-            result
-        }
-        .instrument(span)
+        let identity = extract::identity(&context.extensions).cloned();
+        let policy = self.table.get(&request.name);
+        checked_call(request, Some(((), policy)), identity, |(), request, _| {
+            self.inner.call_tool(request, context)
+        })
         .await
     }
 
@@ -176,14 +162,5 @@ impl<H: ServerHandler> ServerHandler for Guarded<H> {
         fn list_skills(&self, request: Option<PaginatedRequestParams>, context: Ctx) -> Res<ListSkillsResult>;
         fn get_skill(&self, request: GetSkillRequestParams, context: Ctx) -> Res<GetSkillResult>;
         fn read_resource_directory(&self, request: ReadResourceDirectoryRequestParams, context: Ctx) -> Res<ReadResourceDirectoryResult>;
-    }
-}
-
-/// The outcome recorded on the span of a call the inner handler answered.
-fn outcome_of(result: &Res<CallToolResponse>) -> &'static str {
-    match result {
-        Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => "tool_error",
-        Ok(_) => "ok",
-        Err(_) => "protocol_error",
     }
 }
