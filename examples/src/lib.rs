@@ -18,3 +18,18 @@ pub mod quickstart;
 mod running;
 
 pub use running::{Clerk, REAL_CLERK_VARIABLES, RealClerk, RequestLog, Running};
+
+/// Logs to stderr for an example binary: `RUST_LOG`, default `info,rmcp=warn`.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,rmcp=warn".into()),
+        )
+        .init();
+}
+
+/// Where an example binary serves MCP: `MCP_ADDR`, default `127.0.0.1:3000`.
+pub fn listen_addr() -> String {
+    std::env::var("MCP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
+}

@@ -5,10 +5,8 @@ use mcp_clerk_examples::{Clerk, axum_app};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter("info,rmcp=warn")
-        .init();
-    let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    mcp_clerk_examples::init_logging();
+    let addr = mcp_clerk_examples::listen_addr();
     let running = axum_app::start(&addr, Clerk::from_env().await?).await?;
     println!(
         "app at {}/ and MCP at {}",

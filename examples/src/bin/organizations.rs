@@ -6,10 +6,8 @@ use mcp_clerk_examples::{Clerk, organizations};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter("info,rmcp=warn")
-        .init();
-    let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    mcp_clerk_examples::init_logging();
+    let addr = mcp_clerk_examples::listen_addr();
     let running = organizations::start(&addr, Clerk::from_env().await?).await?;
     println!("MCP at {}", running.mcp_url);
     if let Some(dev) = running.clerk.dev_server() {

@@ -9,13 +9,8 @@ use mcp_clerk_examples::{Clerk, quickstart};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,rmcp=warn".into()),
-        )
-        .init();
-    let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    mcp_clerk_examples::init_logging();
+    let addr = mcp_clerk_examples::listen_addr();
     let clerk = Clerk::from_env_with_dev_addr(Some(([127, 0, 0, 1], 3001).into())).await?;
     let running = quickstart::start(&addr, clerk).await?;
     let token = quickstart::dev_token(&running)?;
