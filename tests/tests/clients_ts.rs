@@ -6,12 +6,40 @@
 
 mod clients_support;
 
-use clients_support::{assert_in_order, node_script};
-use mcp_clerk::McpServer;
-use mcp_clerk::dev::DevClerk;
+use clients_support::{Run, assert_in_order, node_script};
+use mcp_clerk::dev::{DevClerk, DevClerkServer};
 use mcp_clerk::prelude::*;
+use mcp_clerk::{McpServer, ServeError};
 use mcp_clerk_examples::{Clerk, quickstart};
 use serde_json::Value;
+
+/// Runs the TypeScript SDK client script with `args`.
+async fn ts_client(args: &[&str]) -> Run {
+    node_script("ts-client.mjs", args, &[]).await
+}
+
+/// Serves `tools` as `name` behind `dev`, advertising `scopes`, on an
+/// ephemeral port; returns the MCP URL and the server task.
+async fn serve(
+    dev: &DevClerkServer,
+    name: &str,
+    scopes: &[&str],
+    tools: impl IntoIterator<Item = ToolDef>,
+) -> (String, tokio::task::JoinHandle<Result<(), ServeError>>) {
+    let config = dev
+        .config_builder()
+        .scopes(scopes.iter().copied())
+        .build()
+        .unwrap();
+    let bound = McpServer::new(name, "1")
+        .clerk(config)
+        .tools(tools)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}/mcp", bound.local_addr());
+    (url, tokio::spawn(bound.run_until(std::future::pending())))
+}
 
 fn http_log(out: &Value) -> Vec<String> {
     out["http"]
@@ -29,18 +57,14 @@ async fn ts_sdk_runs_the_full_flow_against_the_quickstart() {
     let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
         .await
         .unwrap();
-    let out = node_script(
-        "ts-client.mjs",
-        &[
-            "--url",
-            &running.mcp_url,
-            "--call",
-            "whoami",
-            "--call",
-            "ping",
-        ],
-        &[],
-    )
+    let out = ts_client(&[
+        "--url",
+        &running.mcp_url,
+        "--call",
+        "whoami",
+        "--call",
+        "ping",
+    ])
     .await
     .json();
     let http = http_log(&out);
@@ -91,34 +115,24 @@ async fn ts_sdk_steps_up_when_a_tool_needs_an_organization() {
     // No auto-consent: the script answers the emulator's consent page, first
     // without an organization (personal account), then choosing org_acme.
     let dev = DevClerk::new().start().await.unwrap();
-    let config = dev
-        .config_builder()
-        .scopes(["email", "profile", "user:org:read"])
-        .build()
-        .unwrap();
-    let bound = McpServer::new("step-up", "1")
-        .clerk(config)
-        .tools(tools![me, org_name])
-        .bind("127.0.0.1:0")
-        .await
-        .unwrap();
-    let url = format!("http://{}/mcp", bound.local_addr());
-    let server = tokio::spawn(bound.run_until(std::future::pending()));
-
-    let out = node_script(
-        "ts-client.mjs",
-        &[
-            "--url",
-            &url,
-            "--call",
-            "me",
-            "--call",
-            "org_name",
-            "--consent",
-            "user_bob:,user_bob:org_acme",
-        ],
-        &[],
+    let (url, server) = serve(
+        &dev,
+        "step-up",
+        &["email", "profile", "user:org:read"],
+        tools![me, org_name],
     )
+    .await;
+
+    let out = ts_client(&[
+        "--url",
+        &url,
+        "--call",
+        "me",
+        "--call",
+        "org_name",
+        "--consent",
+        "user_bob:,user_bob:org_acme",
+    ])
     .await
     .json();
     let http = http_log(&out);
@@ -159,26 +173,9 @@ async fn ts_sdk_steps_up_when_a_tool_needs_an_organization() {
 #[tokio::test(flavor = "multi_thread")]
 async fn step_up_beyond_the_registered_scopes_fails_like_at_clerk() {
     let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
-    let config = dev
-        .config_builder()
-        .scopes(["email", "profile"])
-        .build()
-        .unwrap();
-    let bound = McpServer::new("pinned", "1")
-        .clerk(config)
-        .tools(tools![me, org_name])
-        .bind("127.0.0.1:0")
-        .await
-        .unwrap();
-    let url = format!("http://{}/mcp", bound.local_addr());
-    let server = tokio::spawn(bound.run_until(std::future::pending()));
+    let (url, server) = serve(&dev, "pinned", &["email", "profile"], tools![me, org_name]).await;
 
-    let run = node_script(
-        "ts-client.mjs",
-        &["--url", &url, "--call", "me", "--call", "org_name"],
-        &[],
-    )
-    .await;
+    let run = ts_client(&["--url", &url, "--call", "me", "--call", "org_name"]).await;
     assert!(
         !run.status.success(),
         "the step-up must fail: {}",
@@ -247,36 +244,26 @@ async fn ts_sdk_steps_up_to_a_scope_the_first_token_lacks() {
         .await
         .unwrap();
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
-    let config = dev
-        .config_builder()
-        .scopes(["email", "profile"])
-        .build()
-        .unwrap();
-    let bound = McpServer::new("scoped", "1")
-        .clerk(config)
-        .tools(tools![me, write_project, read_email])
-        .bind("127.0.0.1:0")
-        .await
-        .unwrap();
-    let url = format!("http://{}/mcp", bound.local_addr());
-    let server = tokio::spawn(bound.run_until(std::future::pending()));
-
-    let out = node_script(
-        "ts-client.mjs",
-        &[
-            "--url",
-            &url,
-            "--client-id",
-            &client_id,
-            "--call",
-            "me",
-            "--call",
-            "write_project",
-            "--call",
-            "read_email",
-        ],
-        &[],
+    let (url, server) = serve(
+        &dev,
+        "scoped",
+        &["email", "profile"],
+        tools![me, write_project, read_email],
     )
+    .await;
+
+    let out = ts_client(&[
+        "--url",
+        &url,
+        "--client-id",
+        &client_id,
+        "--call",
+        "me",
+        "--call",
+        "write_project",
+        "--call",
+        "read_email",
+    ])
     .await
     .json();
     let http = http_log(&out);

@@ -18,6 +18,47 @@ fn structured(result: &rmcp::model::CallToolResult) -> Value {
     serde_json::to_value(result).unwrap()
 }
 
+/// Calls the tool `name`, without arguments, through `client`.
+async fn call(
+    client: &rmcp::Peer<rmcp::RoleClient>,
+    name: &'static str,
+) -> Result<rmcp::model::CallToolResult, rmcp::ServiceError> {
+    client.call_tool(CallToolRequestParams::new(name)).await
+}
+
+/// A session token for `user`, a member of org_1 whose `o:projects` feature
+/// grants `create,read` under the permission bits `bits`.
+fn project_member(issuer: &TestIssuer, user: &str, bits: &str) -> String {
+    issuer
+        .session_token(user)
+        .org("org_1", "acme", "member")
+        .org_features("o:projects", "create,read", bits)
+        .sign()
+}
+
+/// Connects with `token` and calls `create_project` for a project "apollo".
+async fn create_apollo(url: &str, token: &str) -> rmcp::model::CallToolResult {
+    let client = connect(url, Some(token)).await.unwrap();
+    client
+        .call_tool(
+            CallToolRequestParams::new("create_project")
+                .with_arguments(args(json!({"name": "apollo"}))),
+        )
+        .await
+        .unwrap()
+}
+
+/// The 2025-11-25 `initialize` request body.
+fn initialize_2025() -> Value {
+    json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}})
+}
+
+/// A 2025-11-25 `tools/call` of `whoami`.
+fn call_whoami_2025() -> Value {
+    json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}})
+}
+
 async fn server(issuer: &TestIssuer, mode: SessionMode) -> Served {
     let config = issuer
         .config_builder()
@@ -65,20 +106,14 @@ async fn whoami_and_org_tool_over_the_rmcp_client() {
             "{mode:?}"
         );
 
-        let r = client
-            .call_tool(CallToolRequestParams::new("whoami"))
-            .await
-            .unwrap();
+        let r = call(&client, "whoami").await.unwrap();
         let v = structured(&r);
         assert_eq!(
             v["structuredContent"],
             json!({"user_id": "user_e2e", "client_id": "client_e2e", "org_id": "org_e2e"}),
             "{mode:?}"
         );
-        let r = client
-            .call_tool(CallToolRequestParams::new("org_id"))
-            .await
-            .unwrap();
+        let r = call(&client, "org_id").await.unwrap();
         assert_eq!(structured(&r)["content"][0]["text"], "org_e2e");
         client.cancel().await.unwrap();
     }
@@ -90,18 +125,12 @@ async fn step_up_403_reaches_the_rmcp_client() {
     let served = server(&issuer, SessionMode::Stateless).await;
     let token = issuer.oauth_token("user_e2e").scope("email").sign();
     let client = connect(&served.url, Some(&token)).await.expect("connect");
-    let err = client
-        .call_tool(CallToolRequestParams::new("read_notes"))
-        .await
-        .unwrap_err();
+    let err = call(&client, "read_notes").await.unwrap_err();
     let text = format!("{err:?}");
     assert!(text.contains("InsufficientScope"), "{text}");
     assert!(text.contains("notes:read"), "{text}");
     // an org tool without an org asks for user:org:read
-    let err = client
-        .call_tool(CallToolRequestParams::new("org_id"))
-        .await
-        .unwrap_err();
+    let err = call(&client, "org_id").await.unwrap_err();
     assert!(format!("{err:?}").contains("user:org:read"));
     // after stepping up (a token with the scope) the call works
     let token = issuer
@@ -109,10 +138,7 @@ async fn step_up_403_reaches_the_rmcp_client() {
         .scope("email notes:read")
         .sign();
     let client = connect(&served.url, Some(&token)).await.expect("connect");
-    let r = client
-        .call_tool(CallToolRequestParams::new("read_notes"))
-        .await
-        .unwrap();
+    let r = call(&client, "read_notes").await.unwrap();
     assert_eq!(structured(&r)["content"][0]["text"], "notes of user_e2e");
 }
 
@@ -120,33 +146,11 @@ async fn step_up_403_reaches_the_rmcp_client() {
 async fn permissions_come_from_session_tokens_and_forbid_with_a_tool_error() {
     let issuer = TestIssuer::start().await;
     let served = server(&issuer, SessionMode::Stateless).await;
-    let creator = issuer
-        .session_token("user_c")
-        .org("org_1", "acme", "member")
-        .org_features("o:projects", "create,read", "3")
-        .sign();
-    let client = connect(&served.url, Some(&creator)).await.unwrap();
-    let r = client
-        .call_tool(
-            CallToolRequestParams::new("create_project")
-                .with_arguments(args(json!({"name": "apollo"}))),
-        )
-        .await
-        .unwrap();
+    let creator = project_member(&issuer, "user_c", "3");
+    let r = create_apollo(&served.url, &creator).await;
     assert_eq!(structured(&r)["content"][0]["text"], "apollo in org_1");
-    let viewer = issuer
-        .session_token("user_v")
-        .org("org_1", "acme", "member")
-        .org_features("o:projects", "create,read", "2")
-        .sign();
-    let client = connect(&served.url, Some(&viewer)).await.unwrap();
-    let r = client
-        .call_tool(
-            CallToolRequestParams::new("create_project")
-                .with_arguments(args(json!({"name": "apollo"}))),
-        )
-        .await
-        .unwrap();
+    let viewer = project_member(&issuer, "user_v", "2");
+    let r = create_apollo(&served.url, &viewer).await;
     assert_eq!(r.is_error, Some(true));
 }
 
@@ -155,15 +159,9 @@ async fn mixed_mode_anonymous_client_and_mid_session_challenge() {
     let issuer = TestIssuer::start().await;
     let served = server(&issuer, SessionMode::Stateful).await;
     let client = connect(&served.url, None).await.expect("anonymous connect");
-    let r = client
-        .call_tool(CallToolRequestParams::new("ping"))
-        .await
-        .unwrap();
+    let r = call(&client, "ping").await.unwrap();
     assert_eq!(structured(&r)["content"][0]["text"], "pong");
-    let err = client
-        .call_tool(CallToolRequestParams::new("whoami"))
-        .await
-        .unwrap_err();
+    let err = call(&client, "whoami").await.unwrap_err();
     let text = format!("{err:?}");
     assert!(text.contains("AuthRequired"), "{text}");
     assert!(text.contains("resource_metadata="), "{text}");
@@ -206,12 +204,11 @@ async fn session_binding_over_the_wire() {
     let served = server(&issuer, SessionMode::Stateful).await;
     let alice = issuer.oauth_token("user_alice").sign();
     let bob = issuer.oauth_token("user_bob").sign();
-    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}});
+    let init = initialize_2025();
     let r = post_2025(&served.url, Some(&alice), &init).await;
     let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
     drop(r);
-    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    let call = call_whoami_2025();
     let as_user = |token: String| {
         let url = served.url.clone();
         let session = session.clone();
@@ -245,11 +242,10 @@ async fn protocol_2025_11_25_and_2026_07_28() {
     let token = issuer.oauth_token("user_v").sign();
 
     // 2025-11-25: initialize, then calls without a session (stateless)
-    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}});
+    let init = initialize_2025();
     let m = message(post_2025(&served.url, Some(&token), &init).await).await;
     assert_eq!(m["result"]["protocolVersion"], "2025-11-25");
-    let call = json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}});
+    let call = call_whoami_2025();
     let m = message(post_2025(&served.url, Some(&token), &call).await).await;
     assert_eq!(m["result"]["structuredContent"]["user_id"], "user_v");
 
@@ -354,17 +350,11 @@ async fn rmcp_client_on_the_2026_07_28_wire() {
         client.peer_info().map(|i| i.protocol_version.clone()),
         Some(rmcp::model::ProtocolVersion::V_2026_07_28)
     );
-    let r = client
-        .call_tool(CallToolRequestParams::new("whoami"))
-        .await
-        .unwrap();
+    let r = call(&client, "whoami").await.unwrap();
     assert_eq!(structured(&r)["structuredContent"]["user_id"], "user_2026");
     // a step-up: the 403 reaches the client, asking for the token's scopes
     // plus the missing one
-    let err = client
-        .call_tool(CallToolRequestParams::new("read_notes"))
-        .await
-        .unwrap_err();
+    let err = call(&client, "read_notes").await.unwrap_err();
     let text = format!("{err:?}");
     assert!(text.contains("InsufficientScope"), "{text}");
     assert!(text.contains("email profile notes:read"), "{text}");
@@ -372,15 +362,9 @@ async fn rmcp_client_on_the_2026_07_28_wire() {
 
     // anonymous: the public tool works, the protected one is challenged
     let anonymous = connect_2026(&url, None).await.expect("discover");
-    let r = anonymous
-        .call_tool(CallToolRequestParams::new("ping"))
-        .await
-        .unwrap();
+    let r = call(&anonymous, "ping").await.unwrap();
     assert_eq!(structured(&r)["content"][0]["text"], "pong");
-    let err = anonymous
-        .call_tool(CallToolRequestParams::new("whoami"))
-        .await
-        .unwrap_err();
+    let err = call(&anonymous, "whoami").await.unwrap_err();
     assert!(format!("{err:?}").contains("AuthRequired"), "{err:?}");
     anonymous.cancel().await.unwrap();
 
