@@ -42,6 +42,34 @@ fn pkce() -> (String, String) {
     (verifier, URL_SAFE_NO_PAD.encode(digest.as_ref()))
 }
 
+/// `GET url`, with `bearer` as the bearer token when given.
+async fn get(url: &str, bearer: Option<&str>) -> reqwest::Response {
+    let req = http().get(url);
+    let req = match bearer {
+        Some(token) => req.bearer_auth(token),
+        None => req,
+    };
+    req.send().await.unwrap()
+}
+
+/// `GET url` (see [`get`]) and its JSON body.
+async fn get_json(url: &str, bearer: Option<&str>) -> Value {
+    get(url, bearer).await.json().await.unwrap()
+}
+
+/// `/oauth/userinfo` with `token`.
+async fn userinfo(clerk: &DevClerkServer, token: &str) -> reqwest::Response {
+    get(&format!("{}/oauth/userinfo", clerk.issuer()), Some(token)).await
+}
+
+/// The Backend API URL listing `user`'s organization memberships.
+fn memberships_url(clerk: &DevClerkServer, user: &str) -> String {
+    format!(
+        "{}/users/{user}/organization_memberships",
+        clerk.backend_api_url()
+    )
+}
+
 async fn register(clerk: &DevClerkServer, body: Value) -> Value {
     let resp = http()
         .post(format!("{}/oauth/register", clerk.issuer()))
@@ -53,15 +81,39 @@ async fn register(clerk: &DevClerkServer, body: Value) -> Value {
     resp.json().await.unwrap()
 }
 
-fn query_of(location: &str) -> HashMap<String, String> {
-    let url = url::Url::parse(location).unwrap();
+/// The query of a redirect's `location`.
+fn redirect_query(resp: &reqwest::Response) -> HashMap<String, String> {
+    let url = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
     url.query_pairs().into_owned().collect()
+}
+
+/// The authorization code in a redirect's `location`.
+fn code_of(resp: &reqwest::Response) -> String {
+    redirect_query(resp)["code"].clone()
 }
 
 async fn authorize(clerk: &DevClerkServer, params: &[(&str, &str)]) -> reqwest::Response {
     let url = url::Url::parse_with_params(&format!("{}/oauth/authorize", clerk.issuer()), params)
         .unwrap();
     http().get(url).send().await.unwrap()
+}
+
+/// `/oauth/authorize` for `client_id` with PKCE S256 and `REDIRECT`, then `extra`.
+async fn authorize_s256(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    challenge: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    params.extend_from_slice(extra);
+    authorize(clerk, &params).await
 }
 
 async fn exchange(
@@ -88,14 +140,7 @@ async fn exchange(
 
 /// Verifies `token` against the emulator's published JWKS; returns (header, claims).
 async fn verify(clerk: &DevClerkServer, token: &str) -> (jsonwebtoken::Header, Value) {
-    let jwks: Value = http()
-        .get(clerk.jwks_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&clerk.jwks_url(), None).await;
     let key = &jwks["keys"][0];
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
@@ -113,21 +158,13 @@ async fn auto_flow(clerk: &DevClerkServer, scope: Option<&str>) -> (String, Valu
     let client = register(clerk, json!({"redirect_uris": [REDIRECT], "client_name": "Test", "token_endpoint_auth_method": "none"})).await;
     let client_id = client["client_id"].as_str().unwrap().to_owned();
     let (verifier, challenge) = pkce();
-    let mut params = vec![
-        ("response_type", "code"),
-        ("client_id", client_id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("state", "xyz"),
-        ("resource", "http://127.0.0.1:3000/mcp"),
-    ];
+    let mut extra = vec![("state", "xyz"), ("resource", "http://127.0.0.1:3000/mcp")];
     if let Some(scope) = scope {
-        params.push(("scope", scope));
+        extra.push(("scope", scope));
     }
-    let resp = authorize(clerk, &params).await;
+    let resp = authorize_s256(clerk, &client_id, &challenge, &extra).await;
     assert_eq!(resp.status(), 302);
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let q = redirect_query(&resp);
     assert_eq!(q["state"], "xyz");
     assert_eq!(q["iss"], clerk.issuer());
     let resp = exchange(clerk, &client_id, &q["code"], &verifier).await;
@@ -142,14 +179,7 @@ async fn discovery_documents_look_like_clerks() {
         "/.well-known/oauth-authorization-server",
         "/.well-known/openid-configuration",
     ] {
-        let doc: Value = http()
-            .get(format!("{}{path}", clerk.issuer()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc = get_json(&format!("{}{path}", clerk.issuer()), None).await;
         assert_eq!(doc["issuer"], clerk.issuer());
         assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
         assert_eq!(
@@ -160,14 +190,7 @@ async fn discovery_documents_look_like_clerks() {
         let scopes = doc["scopes_supported"].as_array().unwrap();
         assert!(scopes.contains(&json!("user:org:read")));
     }
-    let jwks: Value = http()
-        .get(clerk.jwks_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&clerk.jwks_url(), None).await;
     assert_eq!(jwks["keys"][0]["kid"], clerk.kid());
     assert_eq!(jwks["keys"][0]["alg"], "RS256");
 }
@@ -201,46 +224,19 @@ async fn full_flow_issues_clerk_shaped_access_tokens() {
     assert!(claims["exp"].as_u64().unwrap() > claims["iat"].as_u64().unwrap());
 
     // userinfo with the token
-    let info: Value = http()
-        .get(format!("{}/oauth/userinfo", clerk.issuer()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = userinfo(&clerk, token).await.json().await.unwrap();
     assert_eq!(info["sub"], "user_alice");
     assert_eq!(info["email"], "alice@example.com");
-    let resp = http()
-        .get(format!("{}/oauth/userinfo", clerk.issuer()))
-        .bearer_auth("nope")
-        .send()
-        .await
-        .unwrap();
+    let resp = userinfo(&clerk, "nope").await;
     assert_eq!(resp.status(), 401);
 
     // refresh keeps the grant, can narrow scopes, cannot widen them
     let refresh = body["refresh_token"].as_str().unwrap();
-    let form = |scope: &'static str| {
-        vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh.to_owned()),
-            ("client_id", client_id.clone()),
-            ("scope", scope.to_owned()),
-        ]
-    };
-    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &form("email"))
-        .send()
-        .await
-        .unwrap();
+    let resp = refresh_request(&clerk, &client_id, refresh, Some("email")).await;
     assert_eq!(resp.status(), 200);
     let b: Value = resp.json().await.unwrap();
     assert_eq!(b["scope"], "email");
-    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &form("openid"))
-        .send()
-        .await
-        .unwrap();
+    let resp = refresh_request(&clerk, &client_id, refresh, Some("openid")).await;
     assert_eq!(resp.status(), 400);
     let b: Value = resp.json().await.unwrap();
     assert_eq!(b["error"], "invalid_scope");
@@ -275,21 +271,15 @@ async fn scopes_outside_the_registration_fail_with_invalid_scope() {
     .await;
     assert_eq!(client["scope"], "email profile offline_access");
     let (_, challenge) = pkce();
-    let resp = authorize(
+    let resp = authorize_s256(
         &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", client["client_id"].as_str().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-            ("scope", "email openid"),
-            ("state", "s1"),
-        ],
+        client["client_id"].as_str().unwrap(),
+        &challenge,
+        &[("scope", "email openid"), ("state", "s1")],
     )
     .await;
     assert_eq!(resp.status(), 302);
-    let q = query_of(resp.headers()["location"].to_str().unwrap());
+    let q = redirect_query(&resp);
     assert_eq!(q["error"], "invalid_scope");
     assert_eq!(q["state"], "s1");
     assert!(q["error_description"].contains("'openid'"));
@@ -315,7 +305,7 @@ async fn pkce_is_required_and_checked_and_codes_are_single_use() {
         ];
         params.extend(extra);
         let resp = authorize(&clerk, &params).await;
-        let q = query_of(resp.headers()["location"].to_str().unwrap());
+        let q = redirect_query(&resp);
         assert_eq!(q["error"], "invalid_request");
     }
     // unregistered redirect URI: never redirected to
@@ -333,15 +323,8 @@ async fn pkce_is_required_and_checked_and_codes_are_single_use() {
     assert_eq!(resp.status(), 400);
     assert!(resp.headers().get("location").is_none());
 
-    let params = [
-        ("response_type", "code"),
-        ("client_id", id),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
-    let resp = authorize(&clerk, &params).await;
-    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    let resp = authorize_s256(&clerk, id, &challenge, &[]).await;
+    let code = code_of(&resp);
     let wrong = URL_SAFE_NO_PAD.encode([8u8; 40]);
     let resp = exchange(&clerk, id, &code, &wrong).await;
     assert_eq!(resp.status(), 400);
@@ -353,8 +336,8 @@ async fn pkce_is_required_and_checked_and_codes_are_single_use() {
     let resp = exchange(&clerk, id, &code, &verifier).await;
     assert_eq!(resp.status(), 400);
 
-    let resp = authorize(&clerk, &params).await;
-    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    let resp = authorize_s256(&clerk, id, &challenge, &[]).await;
+    let code = code_of(&resp);
     assert_eq!(exchange(&clerk, id, &code, &verifier).await.status(), 200);
     assert_eq!(exchange(&clerk, id, &code, &verifier).await.status(), 400);
 }
@@ -367,24 +350,14 @@ async fn confidential_clients_must_authenticate() {
     let id = client["client_id"].as_str().unwrap();
     let secret = client["client_secret"].as_str().unwrap();
     let (verifier, challenge) = pkce();
-    let params = [
-        ("response_type", "code"),
-        ("client_id", id),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
-    let code = |resp: reqwest::Response| {
-        query_of(resp.headers()["location"].to_str().unwrap())["code"].clone()
-    };
-    let c = code(authorize(&clerk, &params).await);
+    let c = code_of(&authorize_s256(&clerk, id, &challenge, &[]).await);
     let resp = exchange(&clerk, id, &c, &verifier).await;
     assert_eq!(resp.status(), 401);
     assert_eq!(
         resp.json::<Value>().await.unwrap()["error"],
         "invalid_client"
     );
-    let c = code(authorize(&clerk, &params).await);
+    let c = code_of(&authorize_s256(&clerk, id, &challenge, &[]).await);
     let resp = post_form(
         &format!("{}/oauth/token", clerk.issuer()),
         &[
@@ -444,52 +417,20 @@ async fn consent_page_names_client_and_scopes_and_chooses_org() {
 #[tokio::test]
 async fn deny_redirects_with_access_denied() {
     let clerk = DevClerk::new().start().await.unwrap();
-    let client = register(
-        &clerk,
-        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
-    )
-    .await;
+    let id = &register_public(&clerk).await;
     let (_, challenge) = pkce();
-    let html = authorize(
-        &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", client["client_id"].as_str().unwrap()),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+    let html = authorize_s256(&clerk, id, &challenge, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         !html.contains("<select"),
         "no org chooser without user:org:read"
     );
-    let request_id = html
-        .split("name=\"request_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    let resp = post_form(
-        &format!("{}/oauth/authorize", clerk.issuer()),
-        &[
-            ("request_id", request_id),
-            ("user_id", "user_alice"),
-            ("decision", "deny"),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(
-        query_of(resp.headers()["location"].to_str().unwrap())["error"],
-        "access_denied"
-    );
+    let request_id = request_id_of(&html);
+    let resp = answer_consent(&clerk, &request_id, "user_alice", None, "deny").await;
+    assert_eq!(redirect_query(&resp)["error"], "access_denied");
 }
 
 #[tokio::test]
@@ -537,28 +478,12 @@ async fn backend_api_lists_memberships_with_the_secret_key() {
         .await
         .unwrap();
     assert_eq!(clerk.secret_key(), "sk_test_unit");
-    let url = format!(
-        "{}/users/user_alice/organization_memberships",
-        clerk.backend_api_url()
-    );
-    let resp = http().get(&url).send().await.unwrap();
+    let url = memberships_url(&clerk, "user_alice");
+    let resp = get(&url, None).await;
     assert_eq!(resp.status(), 401);
-    let resp = http()
-        .get(&url)
-        .bearer_auth("sk_test_wrong")
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&url, Some("sk_test_wrong")).await;
     assert_eq!(resp.status(), 401);
-    let body: Value = http()
-        .get(&url)
-        .bearer_auth("sk_test_unit")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&url, Some("sk_test_unit")).await;
     assert_eq!(body["total_count"], 2);
     let acme = &body["data"][0];
     assert_eq!(acme["object"], "organization_membership");
@@ -570,25 +495,17 @@ async fn backend_api_lists_memberships_with_the_secret_key() {
             .unwrap()
             .contains(&json!("org:projects:create"))
     );
-    let resp = http()
-        .get(format!(
-            "{}/users/user_nobody/organization_memberships",
-            clerk.backend_api_url()
-        ))
-        .bearer_auth("sk_test_unit")
-        .send()
-        .await
-        .unwrap();
+    let resp = get(
+        &memberships_url(&clerk, "user_nobody"),
+        Some("sk_test_unit"),
+    )
+    .await;
     assert_eq!(resp.status(), 404);
-    let user: Value = http()
-        .get(format!("{}/users/user_bob", clerk.backend_api_url()))
-        .bearer_auth("sk_test_unit")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let user = get_json(
+        &format!("{}/users/user_bob", clerk.backend_api_url()),
+        Some("sk_test_unit"),
+    )
+    .await;
     assert_eq!(
         user["email_addresses"][0]["email_address"],
         "bob@example.com"
@@ -794,26 +711,11 @@ async fn introspection_and_revocation() {
     };
     assert_eq!(revoke(access).send().await.unwrap().status(), 200);
     assert_eq!(info(access.to_owned()).await["active"], false);
-    let resp = http()
-        .get(format!("{}/oauth/userinfo", clerk.issuer()))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let resp = userinfo(&clerk, access).await;
     assert_eq!(resp.status(), 401);
 
     assert_eq!(revoke(refresh).send().await.unwrap().status(), 200);
-    let resp = post_form(
-        &format!("{}/oauth/token", clerk.issuer()),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", client_id.as_str()),
-        ],
-    )
-    .send()
-    .await
-    .unwrap();
+    let resp = refresh_request(&clerk, &client_id, refresh, None).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(
         revoke("unknown").send().await.unwrap().status(),
@@ -842,19 +744,8 @@ async fn openid_scope_adds_an_id_token() {
     let client = register(&clerk, json!({"redirect_uris": [REDIRECT], "scope": "openid email", "token_endpoint_auth_method": "none"})).await;
     let id = client["client_id"].as_str().unwrap();
     let (verifier, challenge) = pkce();
-    let resp = authorize(
-        &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-            ("nonce", "n-0S6"),
-        ],
-    )
-    .await;
-    let code = query_of(resp.headers()["location"].to_str().unwrap())["code"].clone();
+    let resp = authorize_s256(&clerk, id, &challenge, &[("nonce", "n-0S6")]).await;
+    let code = code_of(&resp);
     let body: Value = exchange(&clerk, id, &code, &verifier)
         .await
         .json()
@@ -984,7 +875,6 @@ async fn request_log_has_paths_but_no_query_strings() {
     assert!(!all.contains('?') && !all.contains(body["access_token"].as_str().unwrap()));
 }
 
-/// Runs the consent page for `scope` with `client_id`; returns the request id.
 /// Registers a public client (PKCE, no secret) redirecting to `REDIRECT`;
 /// returns its id.
 async fn register_public(clerk: &DevClerkServer) -> String {
@@ -1003,11 +893,23 @@ async fn approve(
     user_id: &str,
     org_id: Option<&str>,
 ) -> reqwest::Response {
+    answer_consent(clerk, request_id, user_id, org_id, "allow").await
+}
+
+/// Answers the consent request `request_id` as `user_id` (and `org_id`)
+/// with `decision` (`allow` or `deny`).
+async fn answer_consent(
+    clerk: &DevClerkServer,
+    request_id: &str,
+    user_id: &str,
+    org_id: Option<&str>,
+    decision: &str,
+) -> reqwest::Response {
     let mut pairs = vec![("request_id", request_id), ("user_id", user_id)];
     if let Some(org_id) = org_id {
         pairs.push(("org_id", org_id));
     }
-    pairs.push(("decision", "allow"));
+    pairs.push(("decision", decision));
     post_form(&format!("{}/oauth/authorize", clerk.issuer()), &pairs)
         .send()
         .await
@@ -1023,7 +925,7 @@ async fn claims_after_redirect(
     verifier: &str,
 ) -> Value {
     assert_eq!(approved.status(), 303);
-    let q = query_of(approved.headers()["location"].to_str().unwrap());
+    let q = redirect_query(approved);
     assert_eq!(q["state"], "st");
     let body: Value = exchange(clerk, client_id, &q["code"], verifier)
         .await
@@ -1042,21 +944,16 @@ async fn authorize_pkce(
     challenge: &str,
     scope: &str,
 ) -> reqwest::Response {
-    authorize(
+    authorize_s256(
         clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", challenge),
-            ("code_challenge_method", "S256"),
-            ("scope", scope),
-            ("state", "st"),
-        ],
+        client_id,
+        challenge,
+        &[("scope", scope), ("state", "st")],
     )
     .await
 }
 
+/// Runs the consent page for `scope` with `client_id`; returns the request id.
 async fn consent_request_id(
     clerk: &DevClerkServer,
     client_id: &str,
@@ -1078,12 +975,13 @@ fn request_id_of(html: &str) -> String {
         .to_owned()
 }
 
-async fn refresh_with(
+/// The refresh-token grant for `client_id` (narrowed to `scope` when given).
+async fn refresh_request(
     clerk: &DevClerkServer,
     client_id: &str,
     refresh_token: &str,
     scope: Option<&str>,
-) -> Value {
+) -> reqwest::Response {
     let mut pairs = vec![
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token),
@@ -1092,10 +990,20 @@ async fn refresh_with(
     if let Some(scope) = scope {
         pairs.push(("scope", scope));
     }
-    let resp = post_form(&format!("{}/oauth/token", clerk.issuer()), &pairs)
+    post_form(&format!("{}/oauth/token", clerk.issuer()), &pairs)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// [`refresh_request`] that must succeed; its JSON body.
+async fn refresh_with(
+    clerk: &DevClerkServer,
+    client_id: &str,
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> Value {
+    let resp = refresh_request(clerk, client_id, refresh_token, scope).await;
     assert_eq!(resp.status(), 200);
     resp.json().await.unwrap()
 }
@@ -1250,30 +1158,15 @@ async fn starts_from_a_config_file_named_by_mcp_clerk_dev_config() {
     assert_eq!(claims["sub"], "user_zed");
     assert_eq!(claims["org_id"], "org_zeta");
     assert_eq!(claims["scope"], "email profile user:org:read");
-    let info: Value = http()
-        .get(format!("{}/oauth/userinfo", clerk.issuer()))
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
+    let info: Value = userinfo(&clerk, body["access_token"].as_str().unwrap())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(info["email"], "zed@example.org");
 
     // the Backend API reports the file's role and permissions (role's + member's own)
-    let memberships: Value = http()
-        .get(format!(
-            "{}/users/user_zed/organization_memberships",
-            clerk.backend_api_url()
-        ))
-        .bearer_auth("sk_test_file")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let memberships = get_json(&memberships_url(&clerk, "user_zed"), Some("sk_test_file")).await;
     assert_eq!(memberships["total_count"], 1);
     let m = &memberships["data"][0];
     assert_eq!(m["organization"]["id"], "org_zeta");
@@ -1292,43 +1185,20 @@ async fn starts_from_a_config_file_named_by_mcp_clerk_dev_config() {
         ["org:invoices:export", "org:ledger:read", "org:reports:read"]
     );
     // the sample users are gone
-    let resp = http()
-        .get(format!(
-            "{}/users/user_alice/organization_memberships",
-            clerk.backend_api_url()
-        ))
-        .bearer_auth("sk_test_file")
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&memberships_url(&clerk, "user_alice"), Some("sk_test_file")).await;
     assert_eq!(resp.status(), 404);
 }
 
 #[tokio::test]
 async fn unknown_client_ids_get_a_page_that_explains_the_restart() {
     let first = DevClerk::new().auto_consent(true).start().await.unwrap();
-    let client = register(
-        &first,
-        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
-    )
-    .await;
-    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    let client_id = register_public(&first).await;
     first.shutdown().await;
 
     // a "restarted" emulator: registrations were in memory
     let clerk = DevClerk::new().auto_consent(true).start().await.unwrap();
     let (_, challenge) = pkce();
-    let resp = authorize(
-        &clerk,
-        &[
-            ("response_type", "code"),
-            ("client_id", client_id.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let resp = authorize_s256(&clerk, &client_id, &challenge, &[]).await;
     assert_eq!(resp.status(), 400);
     assert!(
         resp.headers()["content-type"]

@@ -4,11 +4,44 @@
 
 use std::time::Duration;
 
+use mcp_clerk::config::ClerkConfigBuilder;
 use mcp_clerk::testing::{JwksMode, TestIssuer};
-use mcp_clerk::{ClerkConfig, Verifier};
+use mcp_clerk::{ClerkConfig, Identity, TokenError, Verifier};
 
 fn verifier(config: ClerkConfig) -> Verifier {
     Verifier::new(&config).expect("verifier")
+}
+
+/// A verifier for `issuer`'s config as changed by `tune`.
+fn verifier_with(
+    issuer: &TestIssuer,
+    tune: impl FnOnce(ClerkConfigBuilder) -> ClerkConfigBuilder,
+) -> Verifier {
+    verifier(tune(issuer.config_builder()).build().unwrap())
+}
+
+/// Verifies every token in its own task, all started at once; the results in order.
+async fn verify_concurrently(
+    v: &Verifier,
+    tokens: Vec<String>,
+) -> Vec<Result<Identity, TokenError>> {
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let v = v.clone();
+        tasks.push(tokio::spawn(async move { v.verify(&token).await }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    results
+}
+
+/// Time since the Unix epoch.
+fn since_epoch() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
 }
 
 async fn code(v: &Verifier, token: &str) -> &'static str {
@@ -21,25 +54,14 @@ async fn code(v: &Verifier, token: &str) -> &'static str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundred_concurrent_requests_share_one_fetch() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_cooldown(Duration::from_millis(300))
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.jwks_cooldown(Duration::from_millis(300)));
     // Nothing loaded yet: 100 concurrent first requests (distinct tokens) share one fetch.
     // Sign first (signing is slow in debug builds), then start all requests at once.
     let tokens: Vec<String> = (0..100)
         .map(|i| issuer.oauth_token(&format!("user_{i}")).sign())
         .collect();
-    let mut tasks = Vec::new();
-    for token in tokens {
-        let v = v.clone();
-        tasks.push(tokio::spawn(async move { v.verify(&token).await }));
-    }
-    for t in tasks {
-        t.await.unwrap().expect("verifies");
+    for result in verify_concurrently(&v, tokens).await {
+        result.expect("verifies");
     }
     assert_eq!(issuer.jwks_fetches(), 1);
 
@@ -53,13 +75,8 @@ async fn hundred_concurrent_requests_share_one_fetch() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let mut tasks = Vec::new();
-    for token in tokens {
-        let v = v.clone();
-        tasks.push(tokio::spawn(async move { v.verify(&token).await }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap_err().reason(), "jwk-kid-mismatch");
+    for result in verify_concurrently(&v, tokens).await {
+        assert_eq!(result.unwrap_err().reason(), "jwk-kid-mismatch");
     }
     assert_eq!(issuer.jwks_fetches(), 2);
 }
@@ -85,14 +102,10 @@ async fn kid_spray_inside_the_cooldown_causes_no_fetch() {
 #[tokio::test]
 async fn endpoint_down_known_keys_still_verify() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_ttl(Duration::from_millis(50))
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::from_millis(50))
             .jwks_cooldown(Duration::ZERO)
-            .build()
-            .unwrap(),
-    );
+    });
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     issuer.set_jwks_mode(JwksMode::Fail);
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -116,15 +129,11 @@ async fn endpoint_down_known_keys_still_verify() {
 #[tokio::test]
 async fn hanging_endpoint_does_not_block_known_keys() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_ttl(Duration::ZERO)
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::ZERO)
             .jwks_cooldown(Duration::ZERO)
             .jwks_timeout(Duration::from_millis(300))
-            .build()
-            .unwrap(),
-    );
+    });
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     issuer.set_jwks_mode(JwksMode::Hang);
     // Stale keys: background refreshes hang, verification of the known kid goes on.
@@ -142,13 +151,7 @@ async fn hanging_endpoint_does_not_block_known_keys() {
 async fn no_keys_fails_closed_then_recovers() {
     let issuer = TestIssuer::start().await;
     issuer.set_jwks_mode(JwksMode::Fail);
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_cooldown(Duration::from_millis(200))
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.jwks_cooldown(Duration::from_millis(200)));
     let token = issuer.oauth_token("u").sign();
     assert_eq!(code(&v, &token).await, "jwk-remote-failed-to-load");
     assert!(v.verify(&token).await.unwrap_err().is_server_side());
@@ -165,13 +168,7 @@ async fn no_keys_fails_closed_then_recovers() {
 async fn hanging_endpoint_with_no_keys_fails_closed() {
     let issuer = TestIssuer::start().await;
     issuer.set_jwks_mode(JwksMode::Hang);
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_timeout(Duration::from_millis(200))
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.jwks_timeout(Duration::from_millis(200)));
     assert_eq!(
         code(&v, &issuer.oauth_token("u").sign()).await,
         "jwk-remote-failed-to-load"
@@ -206,13 +203,7 @@ async fn unreachable_issuer_fails_closed() {
 #[tokio::test]
 async fn rotated_key_is_picked_up_and_old_tokens_stop_verifying() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_cooldown(Duration::ZERO)
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.jwks_cooldown(Duration::ZERO));
     let old = issuer.oauth_token("u").sign();
     v.verify(&old).await.unwrap();
     assert_eq!(v.cached_tokens(), 1);
@@ -239,14 +230,9 @@ async fn refresh_keys_loads_the_jwks() {
 #[tokio::test]
 async fn cache_hit_does_not_refetch() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_ttl(Duration::ZERO)
-            .jwks_cooldown(Duration::ZERO)
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::ZERO).jwks_cooldown(Duration::ZERO)
+    });
     let token = issuer.oauth_token("u").sign();
     let first = v.verify(&token).await.unwrap();
     assert_eq!(issuer.jwks_fetches(), 1);
@@ -263,27 +249,15 @@ async fn cache_hit_does_not_refetch() {
 #[tokio::test]
 async fn expired_cached_token_is_rejected() {
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .clock_skew(Duration::ZERO)
-            .build()
-            .unwrap(),
-    );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let v = verifier_with(&issuer, |b| b.clock_skew(Duration::ZERO));
+    let now = since_epoch().as_secs();
     let token = issuer.oauth_token("u").exp(now + 2).sign();
     v.verify(&token).await.unwrap();
     v.verify(&token).await.unwrap();
     assert_eq!(v.cached_tokens(), 1, "the token is served from the cache");
     // Wait until exp has passed (exp is in whole seconds).
     loop {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis();
+        let t = since_epoch().as_millis();
         if t >= u128::from(now + 2) * 1000 {
             break;
         }
@@ -304,13 +278,7 @@ async fn failures_are_not_cached_and_cache_can_be_disabled() {
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     assert_eq!(v.cached_tokens(), 1);
 
-    let uncached = verifier(
-        issuer
-            .config_builder()
-            .token_cache_capacity(0)
-            .build()
-            .unwrap(),
-    );
+    let uncached = verifier_with(&issuer, |b| b.token_cache_capacity(0));
     let token = issuer.oauth_token("u").sign();
     uncached.verify(&token).await.unwrap();
     uncached.verify(&token).await.unwrap();
@@ -338,13 +306,7 @@ async fn with_no_keys_retries_are_limited_to_one_per_second() {
 async fn cache_stays_within_its_capacity() {
     const CAPACITY: u64 = 4;
     let issuer = TestIssuer::start().await;
-    let v = verifier(
-        issuer
-            .config_builder()
-            .token_cache_capacity(CAPACITY)
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.token_cache_capacity(CAPACITY));
     let tokens: Vec<String> = (0..40)
         .map(|i| issuer.oauth_token(&format!("user_{i}")).sign())
         .collect();
@@ -371,15 +333,11 @@ async fn cache_entry_never_outlives_the_max_ttl() {
     let issuer = TestIssuer::start().await;
     // JWKS TTL 0: every verification that misses the cache starts a refresh,
     // so the fetch count tells hits from misses.
-    let v = verifier(
-        issuer
-            .config_builder()
-            .jwks_ttl(Duration::ZERO)
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::ZERO)
             .jwks_cooldown(Duration::ZERO)
             .token_cache_max_ttl(Duration::from_millis(300))
-            .build()
-            .unwrap(),
-    );
+    });
     let token = issuer.oauth_token("u").sign();
     v.verify(&token).await.unwrap();
     v.verify(&token).await.unwrap();

@@ -4,12 +4,26 @@
 
 use std::time::Duration;
 
+use mcp_clerk::config::ClerkConfigBuilder;
 use mcp_clerk::testing::TestIssuer;
 use mcp_clerk::{ClerkConfig, TokenKind, Verifier};
 use serde_json::json;
 
 fn verifier(config: &ClerkConfig) -> Verifier {
     Verifier::new(config).expect("verifier")
+}
+
+/// A verifier for `issuer`'s config as changed by `tune`.
+fn verifier_with(
+    issuer: &TestIssuer,
+    tune: impl FnOnce(ClerkConfigBuilder) -> ClerkConfigBuilder,
+) -> Verifier {
+    verifier(&tune(issuer.config_builder()).build().unwrap())
+}
+
+/// An OAuth token for `u` with the given `exp` and `iat` (Unix seconds).
+fn oauth_exp_iat(issuer: &TestIssuer, exp: u64, iat: u64) -> String {
+    issuer.oauth_token("u").exp(exp).claim("iat", iat).sign()
 }
 
 async fn reason(verifier: &Verifier, token: &str) -> &'static str {
@@ -129,13 +143,7 @@ async fn kinds_not_accepted_are_type_mismatch() {
         reason(&oauth_only, &issuer.m2m_token("mch_1").sign()).await,
         "token-type-mismatch"
     );
-    let sessions_only = verifier(
-        &issuer
-            .config_builder()
-            .accept([TokenKind::Session])
-            .build()
-            .unwrap(),
-    );
+    let sessions_only = verifier_with(&issuer, |b| b.accept([TokenKind::Session]));
     assert_eq!(
         reason(&sessions_only, &issuer.oauth_token("u").sign()).await,
         "token-type-mismatch"
@@ -226,20 +234,25 @@ async fn header_and_signature_failures() {
     );
 }
 
-/// Replaces the `alg` of a signed token's header, keeping the signature.
-fn reheader(token: &str, alg: &str) -> String {
+/// Rewrites a signed token's header with `edit`, keeping the signature.
+fn edit_header(token: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = token.split('.');
     let header = parts.next().unwrap();
     let rest: Vec<&str> = parts.collect();
     let mut json: serde_json::Value = serde_json::from_slice(&b64.decode(header).unwrap()).unwrap();
-    json["alg"] = serde_json::json!(alg);
+    edit(&mut json);
     format!(
         "{}.{}",
         b64.encode(serde_json::to_vec(&json).unwrap()),
         rest.join(".")
     )
+}
+
+/// Replaces the `alg` of a signed token's header, keeping the signature.
+fn reheader(token: &str, alg: &str) -> String {
+    edit_header(token, |json| json["alg"] = serde_json::json!(alg))
 }
 
 trait SignUnchecked {
@@ -249,20 +262,9 @@ trait SignUnchecked {
 impl SignUnchecked for mcp_clerk::testing::TokenBuilder<'_> {
     /// Signs as RS256, then removes `alg` from the header.
     fn sign_unchecked(self) -> String {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let t = self.sign_with_header_alg();
-        let mut parts = t.split('.');
-        let header = parts.next().unwrap();
-        let rest: Vec<&str> = parts.collect();
-        let mut json: serde_json::Value =
-            serde_json::from_slice(&b64.decode(header).unwrap()).unwrap();
-        json.as_object_mut().unwrap().remove("alg");
-        format!(
-            "{}.{}",
-            b64.encode(serde_json::to_vec(&json).unwrap()),
-            rest.join(".")
-        )
+        edit_header(&self.sign_with_header_alg(), |json| {
+            json.as_object_mut().unwrap().remove("alg");
+        })
     }
 }
 
@@ -372,46 +374,18 @@ async fn time_claims_follow_clerk_semantics() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    v.verify(
-        &issuer
-            .oauth_token("u")
-            .exp(now - 3)
-            .claim("iat", now - 60)
-            .sign(),
-    )
-    .await
-    .unwrap();
+    v.verify(&oauth_exp_iat(&issuer, now - 3, now - 60))
+        .await
+        .unwrap();
     // exp <= now - skew is expired: 6 s ago with a 5 s skew.
     assert_eq!(
-        reason(
-            &v,
-            &issuer
-                .oauth_token("u")
-                .exp(now - 6)
-                .claim("iat", now - 60)
-                .sign()
-        )
-        .await,
+        reason(&v, &oauth_exp_iat(&issuer, now - 6, now - 60)).await,
         "token-expired"
     );
     // With zero skew, exp 3 s ago is expired.
-    let strict = verifier(
-        &issuer
-            .config_builder()
-            .clock_skew(Duration::ZERO)
-            .build()
-            .unwrap(),
-    );
+    let strict = verifier_with(&issuer, |b| b.clock_skew(Duration::ZERO));
     assert_eq!(
-        reason(
-            &strict,
-            &issuer
-                .oauth_token("u")
-                .exp(now - 3)
-                .claim("iat", now - 60)
-                .sign()
-        )
-        .await,
+        reason(&strict, &oauth_exp_iat(&issuer, now - 3, now - 60)).await,
         "token-expired"
     );
 }
@@ -420,13 +394,7 @@ async fn time_claims_follow_clerk_semantics() {
 async fn audience_policy() {
     let issuer = TestIssuer::start().await;
     let resource = "http://127.0.0.1:9/mcp";
-    let v = verifier(
-        &issuer
-            .config_builder()
-            .resource_url(resource)
-            .build()
-            .unwrap(),
-    );
+    let v = verifier_with(&issuer, |b| b.resource_url(resource));
     // No aud: accepted as issuer-bound.
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     // aud naming the resource, as a string or in an array.
@@ -475,26 +443,13 @@ async fn audience_policy() {
         "token-invalid-audience"
     );
     // Explicit extra audiences.
-    let extra = verifier(
-        &issuer
-            .config_builder()
-            .audiences(["mch_peer"])
-            .build()
-            .unwrap(),
-    );
+    let extra = verifier_with(&issuer, |b| b.audiences(["mch_peer"]));
     extra
         .verify(&issuer.oauth_token("u").audiences(&["mch_peer"]).sign())
         .await
         .unwrap();
     // require_audience refuses tokens without aud.
-    let strict = verifier(
-        &issuer
-            .config_builder()
-            .resource_url(resource)
-            .require_audience(true)
-            .build()
-            .unwrap(),
-    );
+    let strict = verifier_with(&issuer, |b| b.resource_url(resource).require_audience(true));
     assert_eq!(
         reason(&strict, &issuer.oauth_token("u").sign()).await,
         "token-invalid-audience"
@@ -508,13 +463,10 @@ async fn audience_policy() {
 #[tokio::test]
 async fn session_azp_and_status() {
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::Session])
-        .authorized_parties(["https://app.example.com"])
-        .build()
-        .unwrap();
-    let v = verifier(&config);
+    let v = verifier_with(&issuer, |b| {
+        b.accept([TokenKind::Session])
+            .authorized_parties(["https://app.example.com"])
+    });
     v.verify(
         &issuer
             .session_token("u")
@@ -548,49 +500,29 @@ async fn session_azp_and_status() {
         "session-token-pending"
     );
     // Without authorized parties configured, any azp (or none) passes.
-    let open = verifier(
-        &issuer
-            .config_builder()
-            .accept([TokenKind::Session])
-            .build()
-            .unwrap(),
-    );
+    let open = verifier_with(&issuer, |b| b.accept([TokenKind::Session]));
     open.verify(&issuer.session_token("u").without("azp").sign())
         .await
         .unwrap();
     // Pending sessions can be allowed explicitly.
-    let lenient = verifier(
-        &issuer
-            .config_builder()
-            .accept([TokenKind::Session])
-            .accept_pending_sessions(true)
-            .build()
-            .unwrap(),
-    );
+    let lenient = verifier_with(&issuer, |b| {
+        b.accept([TokenKind::Session]).accept_pending_sessions(true)
+    });
     lenient
         .verify(&issuer.session_token("u").pending().sign())
         .await
         .unwrap();
     // azp is not checked on OAuth tokens.
-    let mixed = verifier(
-        &issuer
-            .config_builder()
-            .authorized_parties(["https://app.example.com"])
-            .build()
-            .unwrap(),
-    );
+    let mixed = verifier_with(&issuer, |b| {
+        b.authorized_parties(["https://app.example.com"])
+    });
     mixed.verify(&issuer.oauth_token("u").sign()).await.unwrap();
 }
 
 #[tokio::test]
 async fn pem_key_verifies_without_network_and_ignores_kid() {
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .jwt_key(issuer.public_pem())
-        .build()
-        .unwrap();
-    let v = verifier(&config);
+    let v = verifier_with(&issuer, |b| b.jwt_key(issuer.public_pem()));
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     // kid is not compared with a PEM key (like Clerk's SDK); the signature still is.
     let other_kid = issuer
@@ -614,7 +546,7 @@ async fn pem_key_without_armor_on_one_line_verifies() {
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
-    let v = verifier(&issuer.config_builder().jwt_key(body).build().unwrap());
+    let v = verifier_with(&issuer, |b| b.jwt_key(body));
     v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
     assert_eq!(issuer.jwks_fetches(), 0);
 }
@@ -680,13 +612,7 @@ async fn missing_kid_is_refused_with_a_remote_jwks() {
     let t = issuer.oauth_token("u").header("kid", "").sign();
     assert_eq!(reason(&v, &t).await, "jwk-kid-mismatch");
     // With a PEM key the kid is not needed (Clerk's SDK behaviour).
-    let pem = verifier(
-        &issuer
-            .config_builder()
-            .jwt_key(issuer.public_pem())
-            .build()
-            .unwrap(),
-    );
+    let pem = verifier_with(&issuer, |b| b.jwt_key(issuer.public_pem()));
     let t = issuer.oauth_token("u").without_header("kid").sign();
     assert_eq!(pem.verify(&t).await.unwrap().user().id(), "u");
 }
@@ -823,14 +749,10 @@ async fn unusable_jwks_keys_under_the_tokens_kid_are_never_tried() {
 async fn signature_is_checked_before_any_claim() {
     let issuer = TestIssuer::start().await;
     let v = verifier(&all_kinds(&issuer));
-    let resource_bound = verifier(
-        &issuer
-            .config_builder()
-            .resource_url("http://127.0.0.1:9/mcp")
+    let resource_bound = verifier_with(&issuer, |b| {
+        b.resource_url("http://127.0.0.1:9/mcp")
             .require_audience(true)
-            .build()
-            .unwrap(),
-    );
+    });
     type Shape = for<'a> fn(&'a TestIssuer) -> mcp_clerk::testing::TokenBuilder<'a>;
     // Each of these is refused for its claims when signed by the issuer…
     let cases: [(&str, Shape); 6] = [
