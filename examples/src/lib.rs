@@ -17,7 +17,8 @@ pub mod organizations;
 pub mod quickstart;
 mod running;
 
-pub use running::{Clerk, REAL_CLERK_VARIABLES, RealClerk, RequestLog, Running};
+pub use mcp_clerk::dev::RequestLog;
+pub use running::{Clerk, REAL_CLERK_VARIABLES, RealClerk, Running};
 
 /// Logs to stderr for an example binary: `RUST_LOG`, default `info,rmcp=warn`.
 pub fn init_logging() {

@@ -3,10 +3,8 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use mcp_clerk::dev::{DevClerk, DevClerkServer};
+use mcp_clerk::dev::{DevClerk, DevClerkServer, RequestLog};
 use mcp_clerk::{ClerkConfig, McpServer};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -164,53 +162,6 @@ impl RealClerk {
             }
             _ => Ok(self.config.clone()),
         }
-    }
-}
-
-/// How many requests a [`RequestLog`] keeps.
-const REQUEST_LOG: usize = 1000;
-
-/// `METHOD /path STATUS` of the requests a server answered (no query
-/// strings), each with the moment its response was produced, so it can be
-/// merged with the emulator's log (`DevClerkServer::request_log_timed`) into
-/// one timeline of what a client did. Keeps the last 1000.
-#[derive(Clone, Debug, Default)]
-pub struct RequestLog(Arc<Mutex<std::collections::VecDeque<(Instant, String)>>>);
-
-impl RequestLog {
-    /// The recorded requests, oldest first.
-    pub fn entries(&self) -> Vec<String> {
-        self.timed().into_iter().map(|(_, line)| line).collect()
-    }
-
-    /// The recorded requests with their times, oldest first.
-    pub fn timed(&self) -> Vec<(Instant, String)> {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().cloned().collect()
-    }
-
-    fn push(&self, line: String) {
-        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() == REQUEST_LOG {
-            log.pop_front();
-        }
-        log.push_back((Instant::now(), line));
-    }
-
-    /// `router` with every request recorded here.
-    pub fn record(&self, router: axum::Router) -> axum::Router {
-        let log = self.clone();
-        router.layer(axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| {
-                let log = log.clone();
-                async move {
-                    let line = format!("{} {}", request.method(), request.uri().path());
-                    let response = next.run(request).await;
-                    log.push(format!("{line} {}", response.status().as_u16()));
-                    response
-                }
-            },
-        ))
     }
 }
 

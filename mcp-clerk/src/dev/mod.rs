@@ -36,6 +36,7 @@
 mod directory;
 mod error;
 mod mint;
+mod request_log;
 mod routes;
 mod state;
 mod util;
@@ -50,6 +51,7 @@ use tokio::task::JoinHandle;
 
 pub use directory::{DevDirectory, DevMember, DevOrganization, DevUser, Membership};
 pub use error::DevError;
+pub use request_log::RequestLog;
 
 use crate::keys::SigningKey;
 use crate::policy::ORG_SCOPE;
@@ -495,18 +497,14 @@ impl DevClerkServer {
     /// `METHOD /path STATUS` — without query strings, which carry codes. Handy
     /// to see which steps of the OAuth flow a client went through.
     pub fn request_log(&self) -> Vec<String> {
-        self.shared
-            .request_log()
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect()
+        self.shared.requests.entries()
     }
 
     /// [`request_log`](Self::request_log) with the moment each response was
     /// produced, to merge it with another server's log into one timeline
     /// (which steps a client took, in which order, across servers).
     pub fn request_log_timed(&self) -> Vec<(std::time::Instant, String)> {
-        self.shared.request_log()
+        self.shared.requests.timed()
     }
 
     /// The users and organizations.

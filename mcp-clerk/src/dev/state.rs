@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
+use super::RequestLog;
 use super::directory::DevDirectory;
 use super::mint::Minter;
 use super::util::now;
@@ -129,18 +130,14 @@ impl Store {
     }
 }
 
-/// How many requests the request log keeps.
-pub(crate) const REQUEST_LOG: usize = 1000;
-
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) directory: DevDirectory,
     pub(crate) minter: Minter,
     store: Mutex<Store>,
-    /// `METHOD /path STATUS` of recent requests (no query strings: they hold codes).
-    /// Each with the moment its response was produced.
-    requests: Mutex<std::collections::VecDeque<(std::time::Instant, String)>>,
+    /// The requests the emulator answered.
+    pub(crate) requests: RequestLog,
 }
 
 impl std::fmt::Debug for Shared {
@@ -158,23 +155,8 @@ impl Shared {
             directory,
             minter,
             store: Mutex::new(Store::default()),
-            requests: Mutex::new(std::collections::VecDeque::new()),
+            requests: RequestLog::default(),
         }
-    }
-
-    /// Records one request in the bounded request log.
-    pub(crate) fn log_request(&self, line: String) {
-        let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() == REQUEST_LOG {
-            log.pop_front();
-        }
-        log.push_back((std::time::Instant::now(), line));
-    }
-
-    /// The request log, oldest first, with when each response was produced.
-    pub(crate) fn request_log(&self) -> Vec<(std::time::Instant, String)> {
-        let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().cloned().collect()
     }
 
     /// Locks the store (a poisoned lock is recovered: the maps stay consistent

@@ -13,15 +13,12 @@ mod userinfo;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/.well-known/jwks.json", get(metadata::jwks))
         .route(
             "/.well-known/oauth-authorization-server",
@@ -47,18 +44,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/users/{user_id}/organization_memberships",
             get(backend::organization_memberships),
         )
-        .route("/v1/users/{user_id}", get(backend::user))
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            log_requests,
-        ))
-        .with_state(shared)
-}
-
-/// Keeps `METHOD /path STATUS` of each request for [`crate::dev::DevClerkServer::request_log`].
-async fn log_requests(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let line = format!("{} {}", request.method(), request.uri().path());
-    let response = next.run(request).await;
-    shared.log_request(format!("{line} {}", response.status().as_u16()));
-    response
+        .route("/v1/users/{user_id}", get(backend::user));
+    shared.requests.record(router).with_state(shared)
 }
