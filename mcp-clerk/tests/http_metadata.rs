@@ -13,6 +13,26 @@ use mcp_clerk::McpServer;
 use mcp_clerk::testing::TestIssuer;
 use serde_json::{Value, json};
 
+/// A server named `s` with `config` and `tools`.
+async fn serve(
+    config: mcp_clerk::ClerkConfig,
+    tools: impl IntoIterator<Item = mcp_clerk::ToolDef>,
+) -> Running {
+    start(McpServer::new("s", "1").clerk(config).tools(tools)).await
+}
+
+/// GETs `url` and reads its JSON body.
+async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn prm_is_served_at_root_and_path_suffixed() {
     let issuer = TestIssuer::start().await;
@@ -61,12 +81,7 @@ async fn prm_is_served_at_root_and_path_suffixed() {
 #[tokio::test]
 async fn prm_methods_head_options_and_405() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([whoami()]),
-    )
-    .await;
+    let server = serve(issuer.config(), [whoami()]).await;
     let url = format!("{}{PRM_PATH}", server.base);
     let r = client().head(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -110,21 +125,9 @@ async fn prm_methods_head_options_and_405() {
 #[tokio::test]
 async fn without_resource_url_prm_is_derived_for_loopback_hosts_only() {
     let issuer = TestIssuer::start().await;
-    let server = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([whoami()]),
-    )
-    .await;
+    let server = serve(issuer.config(), [whoami()]).await;
     let url = format!("{}{PRM_PATH}", server.base);
-    let doc: Value = client()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = get_json(&url).await;
     assert_eq!(doc["resource"], server.url.as_str());
     let r = client()
         .get(&url)
@@ -191,7 +194,7 @@ async fn authorization_server_metadata_is_mirrored_and_cached() {
         .issuer(issuer_url.clone())
         .build()
         .unwrap();
-    let server = start(McpServer::new("s", "1").clerk(config).tools([whoami()])).await;
+    let server = serve(config, [whoami()]).await;
     for (path, kind) in [
         ("/.well-known/oauth-authorization-server", "oauth"),
         ("/.well-known/openid-configuration", "oidc"),
@@ -225,7 +228,7 @@ async fn authorization_server_outage_is_502_and_not_cached_long() {
         .issuer(issuer_url)
         .build()
         .unwrap();
-    let server = start(McpServer::new("s", "1").clerk(config).tools([whoami()])).await;
+    let server = serve(config, [whoami()]).await;
     let url = format!("{}/.well-known/oauth-authorization-server", server.base);
     let r = client().get(&url).send().await.unwrap();
     assert_eq!(r.status(), 502);
@@ -252,21 +255,8 @@ async fn authorization_server_outage_is_502_and_not_cached_long() {
 #[tokio::test]
 async fn scopes_supported_defaults_to_the_scopes_tools_ask_for() {
     let issuer = TestIssuer::start().await;
-    let server = start(McpServer::new("s", "1").clerk(issuer.config()).tools([
-        ping(),
-        notes(),
-        org_info(),
-        whoami(),
-    ]))
-    .await;
-    let doc: Value = client()
-        .get(format!("{}{PRM_PATH}", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let server = serve(issuer.config(), [ping(), notes(), org_info(), whoami()]).await;
+    let doc: Value = get_json(format!("{}{PRM_PATH}", server.base)).await;
     assert_eq!(
         doc["scopes_supported"],
         json!(["notes:read", "user:org:read"])
@@ -283,12 +273,7 @@ async fn scopes_supported_defaults_to_the_scopes_tools_ask_for() {
         "{}",
         challenge(&r)
     );
-    let all_auth = start(
-        McpServer::new("s", "1")
-            .clerk(issuer.config())
-            .tools([notes(), org_info()]),
-    )
-    .await;
+    let all_auth = serve(issuer.config(), [notes(), org_info()]).await;
     let r = post(&all_auth.url, None, &initialize()).await;
     assert_eq!(r.status(), 401);
     assert!(
