@@ -16,7 +16,7 @@
 //! `.stderr` (one error, at the right token, with a help line):
 //!
 //! ```text
-//! TRYBUILD=overwrite cargo test -p mcp-clerk --all-features --test macro_ui
+//! TRYBUILD=overwrite cargo test -p mcp-clerk-macro-ui --test macro_ui
 //! ```
 //!
 //! then update the version in the `rustversion` attribute below.

@@ -1,0 +1,2 @@
+//! Holds the trybuild UI tests of `#[tool]` and `tools![]` in `tests/`; the
+//! library itself is empty.
