@@ -3,6 +3,7 @@
 //! value anywhere.
 #![cfg(feature = "testing")]
 
+#[path = "integration/http_support/mod.rs"]
 mod http_support;
 
 use std::io::Write;

@@ -2,11 +2,9 @@
 //! info, public-only servers, the rmcp client over HTTP, graceful shutdown.
 #![cfg(feature = "testing")]
 
-mod http_support;
-
 use std::time::Duration;
 
-use http_support::*;
+use crate::http_support::*;
 use mcp_clerk::__private::rmcp::ServiceExt;
 use mcp_clerk::__private::rmcp::model::CallToolRequestParams;
 use mcp_clerk::__private::rmcp::transport::StreamableHttpClientTransport;

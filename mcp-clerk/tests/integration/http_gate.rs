@@ -2,9 +2,7 @@
 //! TestIssuer: every rule of DESIGN.md "Request path".
 #![cfg(feature = "testing")]
 
-mod http_support;
-
-use http_support::*;
+use crate::http_support::*;
 use mcp_clerk::testing::TestIssuer;
 use mcp_clerk::{McpServer, TokenKind, ToolDef};
 use serde_json::json;

@@ -9,16 +9,14 @@
 //! case is printed shrunk; keep it as an example test once fixed.
 #![cfg(feature = "testing")]
 
-mod http_support;
-
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::http_support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue};
-use http_support::*;
 use mcp_clerk::testing::{TestIssuer, TokenBuilder};
 use mcp_clerk::token::{MAX_TOKEN_BYTES, bearer_token};
 use mcp_clerk::{Identity, McpServer, TokenError, TokenKind, Verifier};

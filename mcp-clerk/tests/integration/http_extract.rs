@@ -1,9 +1,7 @@
 //! The extractors in a plain rmcp `#[tool_router]` server served behind the gate.
 #![cfg(feature = "testing")]
 
-mod http_support;
-
-use http_support::*;
+use crate::http_support::*;
 use mcp_clerk::extract::{MaybeOrg, MaybeUser};
 use mcp_clerk::policy::{Requirement, ToolPolicy};
 use mcp_clerk::testing::TestIssuer;

@@ -4,7 +4,7 @@
 //! After an intended change, rewrite the snapshots and review the diff:
 //!
 //! ```text
-//! UPDATE_SNAPSHOTS=1 cargo test -p mcp-clerk --test macro_schema
+//! UPDATE_SNAPSHOTS=1 cargo test -p mcp-clerk --all-features --test integration macro_schema::
 //! ```
 
 use std::collections::BTreeMap;

@@ -2,9 +2,7 @@
 //! token stripping, stateful session binding, JWKS outage.
 #![cfg(feature = "testing")]
 
-mod http_support;
-
-use http_support::*;
+use crate::http_support::*;
 use mcp_clerk::testing::{JwksMode, TestIssuer};
 use mcp_clerk::{McpServer, SessionMode, ToolDef};
 use serde_json::{Value, json};

@@ -2,13 +2,11 @@
 //! issuer's authorization-server metadata.
 #![cfg(feature = "testing")]
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::http_support::*;
 use axum::routing::get;
-use http_support::*;
 use mcp_clerk::McpServer;
 use mcp_clerk::testing::TestIssuer;
 use serde_json::{Value, json};

@@ -3,9 +3,7 @@
 //! emulator's), and fails closed when it cannot.
 #![cfg(all(feature = "testing", feature = "dev"))]
 
-mod http_support;
-
-use http_support::*;
+use crate::http_support::*;
 use mcp_clerk::McpServer;
 use mcp_clerk::dev::DevClerk;
 use mcp_clerk::testing::TestIssuer;
