@@ -19,6 +19,7 @@ async fn context(
     text
 }
 
-fn main() {
+#[test]
+fn rmcp_context_types_are_injected() {
     let _ = tools![context];
 }

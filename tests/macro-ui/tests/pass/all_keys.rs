@@ -73,7 +73,8 @@ mod more {
     }
 }
 
-fn main() {
+#[test]
+fn every_key_and_argument_kind_expands() {
     let tools: Vec<ToolDef> = tools![create_project, optional, nothing, more::inner,];
     assert_eq!(tools.len(), 4);
     let empty: Vec<ToolDef> = tools![];
