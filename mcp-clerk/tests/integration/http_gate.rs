@@ -408,3 +408,47 @@ async fn raw_chunked_post(base: &str, body: &[u8]) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status in {head}"))
 }
+
+/// JSON with repeated keys is a classic parser-differential trick: the gate's
+/// peek refuses it (it cannot tell which tool is meant) and lets it through as
+/// unreadable, so the safety rests on rmcp refusing the same body and on the
+/// call path deciding again. Whichever key order, no tool result comes back to
+/// an anonymous caller.
+#[tokio::test]
+async fn repeated_json_keys_never_reach_a_protected_tool_anonymously() {
+    let issuer = TestIssuer::start().await;
+    let server = mixed(&issuer).await;
+    let params = |names: [&str; 2]| {
+        format!(
+            r#"{{"name":"{}","name":"{}","arguments":{{}}}}"#,
+            names[0], names[1]
+        )
+    };
+    let bodies = [
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}}"#, params(["ping", "whoami"])),
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}}"#, params(["whoami", "ping"])),
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"whoami","arguments":{}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","method":"tools/list","params":{"name":"whoami","arguments":{}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"ping"},"params":{"name":"whoami","arguments":{}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}},"params":{"name":"ping"}}"#.to_owned(),
+    ];
+    for body in bodies {
+        let response = mcp_post(&server.url)
+            .header("mcp-protocol-version", "2025-11-25")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_ne!(status.as_u16() / 100, 5, "{body}: {status} {text}");
+        assert!(
+            !text.contains("\"result\""),
+            "{body} reached a tool: {text}"
+        );
+        if status.is_success() {
+            let message: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert!(message["error"]["code"].is_i64(), "{body}: {text}");
+        }
+    }
+}
