@@ -15,7 +15,7 @@ use mcp_clerk::__private::rmcp::model::CallToolRequestParams;
 use mcp_clerk::__private::rmcp::transport::StreamableHttpClientTransport;
 use mcp_clerk::__private::rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use mcp_clerk::testing::TestIssuer;
-use mcp_clerk::{McpServer, SessionMode, TokenKind};
+use mcp_clerk::{McpServer, SessionMode};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -48,11 +48,7 @@ async fn logs_carry_tool_spans_and_never_tokens() {
     tracing::subscriber::set_global_default(subscriber).expect("global subscriber");
 
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::OAuth, TokenKind::Session])
-        .build()
-        .unwrap();
+    let config = oauth_and_session_config(&issuer);
     let mut tokens = Vec::new();
     for mode in [SessionMode::Stateless, SessionMode::Stateful] {
         let server = start(

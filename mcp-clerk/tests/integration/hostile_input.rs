@@ -109,14 +109,7 @@ fn fixture() -> &'static Fixture {
                 McpServer::new("hostile", "1.0.0")
                     .clerk(config)
                     .max_body_bytes(4096)
-                    .tools([
-                        ping(),
-                        whoami(),
-                        notes(),
-                        org_info(),
-                        admin_only(),
-                        headers_probe(),
-                    ]),
+                    .tools(every_kind_of_tool()),
             )
             .await;
             (issuer, oauth, all_kinds, valid, server)

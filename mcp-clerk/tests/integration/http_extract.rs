@@ -5,7 +5,7 @@ use crate::http_support::*;
 use mcp_clerk::extract::{MaybeOrg, MaybeUser};
 use mcp_clerk::policy::{Requirement, ToolPolicy};
 use mcp_clerk::testing::TestIssuer;
-use mcp_clerk::{ClerkOrg, ClerkUser, Identity, McpServer, TokenKind};
+use mcp_clerk::{ClerkOrg, ClerkUser, Identity, McpServer};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::{tool, tool_handler, tool_router};
 
@@ -131,11 +131,7 @@ async fn missing_identity_is_a_clear_protocol_error() {
 #[tokio::test]
 async fn roles_and_permissions_guard_plain_rmcp_tools() {
     let issuer = TestIssuer::start().await;
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::OAuth, TokenKind::Session])
-        .build()
-        .unwrap();
+    let config = oauth_and_session_config(&issuer);
     let server = start(
         McpServer::new("plain", "1")
             .clerk(config)

@@ -4,7 +4,7 @@
 
 use crate::http_support::*;
 use mcp_clerk::testing::TestIssuer;
-use mcp_clerk::{McpServer, TokenKind, ToolDef};
+use mcp_clerk::{McpServer, ToolDef};
 use serde_json::json;
 
 async fn mixed(issuer: &TestIssuer) -> Running {
@@ -13,14 +13,11 @@ async fn mixed(issuer: &TestIssuer) -> Running {
         .scopes(["email", "profile"])
         .build()
         .unwrap();
-    start(McpServer::new("mixed", "1.0.0").clerk(config).tools([
-        ping(),
-        whoami(),
-        notes(),
-        org_info(),
-        admin_only(),
-        headers_probe(),
-    ]))
+    start(
+        McpServer::new("mixed", "1.0.0")
+            .clerk(config)
+            .tools(every_kind_of_tool()),
+    )
     .await
 }
 
@@ -35,11 +32,7 @@ async fn all_auth(issuer: &TestIssuer) -> Running {
 
 /// A server named `roles` that also takes session tokens, serving `tools`.
 async fn roles(issuer: &TestIssuer, tools: impl IntoIterator<Item = ToolDef>) -> Running {
-    let config = issuer
-        .config_builder()
-        .accept([TokenKind::OAuth, TokenKind::Session])
-        .build()
-        .unwrap();
+    let config = oauth_and_session_config(issuer);
     start(McpServer::new("roles", "1").clerk(config).tools(tools)).await
 }
 

@@ -104,6 +104,29 @@ pub fn headers_probe() -> ToolDef {
     )
 }
 
+/// One tool of every policy the gate knows: public, auth, scopes, org, a
+/// permission, a role, and one that echoes the headers it was called with.
+pub fn every_kind_of_tool() -> [ToolDef; 6] {
+    [
+        ping(),
+        whoami(),
+        notes(),
+        org_info(),
+        admin_only(),
+        headers_probe(),
+    ]
+}
+
+/// `issuer`'s configuration, also accepting session tokens (roles and
+/// permissions come from a session token's organization claims).
+pub fn oauth_and_session_config(issuer: &mcp_clerk::testing::TestIssuer) -> mcp_clerk::ClerkConfig {
+    issuer
+        .config_builder()
+        .accept([mcp_clerk::TokenKind::OAuth, mcp_clerk::TokenKind::Session])
+        .build()
+        .unwrap()
+}
+
 /// A running server.
 pub struct Running {
     pub base: String,
