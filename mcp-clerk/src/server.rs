@@ -416,10 +416,7 @@ impl McpServer {
         let (policy_source, service): (Policies, Mount) = match handler {
             Some(_) if !tools.is_empty() => return Err(BuildError::ToolsAndHandler),
             Some(handler) => {
-                let table = Arc::new(PolicyTable {
-                    by_name: policies,
-                    default: default_policy,
-                });
+                let table = Arc::new(PolicyTable::new(policies, default_policy));
                 let policies = Policies::Table(table.clone());
                 let mount_handler: Mount =
                     Box::new(move |config, mode| handler(config, mode, table));
@@ -435,24 +432,9 @@ impl McpServer {
                 (Policies::Tools(set), mount_dispatcher)
             }
         };
-        let uses_auth = match &policy_source {
-            Policies::Tools(set) => set.any_uses_auth(),
-            Policies::Table(table) => table.all().any(ToolPolicy::uses_auth),
-        };
-        if config.is_none() && uses_auth {
-            let tool = match &policy_source {
-                Policies::Tools(set) => set
-                    .iter()
-                    .find(|t| t.policy().uses_auth())
-                    .map(|t| t.name().to_owned())
-                    .unwrap_or_default(),
-                Policies::Table(table) => table
-                    .by_name
-                    .iter()
-                    .find(|(_, p)| p.uses_auth())
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| "(default policy)".to_owned()),
-            };
+        if config.is_none()
+            && let Some(tool) = policy_source.first_using_auth()
+        {
             return Err(BuildError::MissingConfig(tool));
         }
 
@@ -497,8 +479,8 @@ impl McpServer {
 
         // The gate.
         let verifier = config.as_ref().map(Verifier::new).transpose()?;
-        let resource = ResourceInfo::new(resource_url, &mcp_path)
-            .with_hosts(HostPolicy::new(hosts.iter().map(String::as_str)));
+        let host_policy = HostPolicy::new(hosts.iter().map(String::as_str));
+        let resource = ResourceInfo::new(resource_url, &mcp_path).with_hosts(host_policy.clone());
         let all_need_auth = policy_source.all_need_auth();
         let sessions = (session_mode == SessionMode::Stateful && verifier.is_some())
             .then(|| SessionBindings::new(SESSION_BINDING_CAPACITY, SESSION_BINDING_IDLE));
@@ -518,7 +500,7 @@ impl McpServer {
             all_need_auth,
             base_scopes: advertised.clone(),
             resource: resource.clone(),
-            hosts: HostPolicy::new(hosts.iter().map(String::as_str)),
+            hosts: host_policy,
             origins: origins.clone(),
             max_body: max_body_bytes,
             sessions,

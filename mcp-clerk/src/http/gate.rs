@@ -122,6 +122,28 @@ impl Policies {
         out
     }
 
+    /// The name of a tool whose policy uses auth (`"(default policy)"` when
+    /// only a plain handler's default does), or `None` when none does.
+    pub(crate) fn first_using_auth(&self) -> Option<String> {
+        match self {
+            Policies::Tools(tools) => tools
+                .iter()
+                .find(|t| t.policy().uses_auth())
+                .map(|t| t.name().to_owned()),
+            Policies::Table(table) => table
+                .by_name
+                .iter()
+                .find(|(_, p)| p.uses_auth())
+                .map(|(n, _)| n.clone())
+                .or_else(|| {
+                    table
+                        .default
+                        .uses_auth()
+                        .then(|| "(default policy)".to_owned())
+                }),
+        }
+    }
+
     /// Whether every tool needs a valid token.
     pub(crate) fn all_need_auth(&self) -> bool {
         match self {
@@ -458,13 +480,13 @@ mod tests {
     }
 
     fn table(default: ToolPolicy, named: &[(&str, ToolPolicy)]) -> Policies {
-        Policies::Table(Arc::new(PolicyTable {
-            by_name: named
+        Policies::Table(Arc::new(PolicyTable::new(
+            named
                 .iter()
                 .map(|(n, p)| ((*n).to_owned(), p.clone()))
                 .collect(),
             default,
-        }))
+        )))
     }
 
     fn call(name: &str) -> Target {

@@ -6,6 +6,7 @@
 //! client) passes; a present `Origin` that matches no entry gets 403.
 
 use http::HeaderMap;
+use http::uri::Authority;
 
 use super::resource::{is_loopback, request_authority};
 
@@ -166,12 +167,15 @@ impl HostPolicy {
 
     /// Whether the request's `Host` is allowed.
     pub(crate) fn check(&self, headers: &HeaderMap) -> bool {
+        self.allowed.is_empty()
+            || request_authority(headers).is_some_and(|a| self.allows_authority(&a))
+    }
+
+    /// Whether an already parsed (strict) `Host` is allowed.
+    pub(crate) fn allows_authority(&self, authority: &Authority) -> bool {
         if self.allowed.is_empty() {
             return true;
         }
-        let Some(authority) = request_authority(headers) else {
-            return false;
-        };
         let h = authority
             .host()
             .trim_start_matches('[')

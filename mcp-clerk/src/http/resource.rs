@@ -97,7 +97,7 @@ impl ResourceInfo {
             return Some(Cow::Borrowed(r));
         }
         let authority = request_authority(headers)?;
-        if !is_loopback(authority.host()) || !self.hosts.check(headers) {
+        if !is_loopback(authority.host()) || !self.hosts.allows_authority(&authority) {
             return None;
         }
         let authority = authority.as_str().to_ascii_lowercase();

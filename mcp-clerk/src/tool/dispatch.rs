@@ -91,11 +91,6 @@ impl ToolSet {
     pub(crate) fn all_need_auth(&self) -> bool {
         !self.tools.is_empty() && self.tools.iter().all(|t| t.policy().needs_auth())
     }
-
-    /// Whether any tool reads a token at all.
-    pub(crate) fn any_uses_auth(&self) -> bool {
-        self.tools.iter().any(|t| t.policy().uses_auth())
-    }
 }
 
 /// The rmcp handler for a [`ToolSet`]. Cheap to clone (one `Arc`).

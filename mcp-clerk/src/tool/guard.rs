@@ -27,13 +27,27 @@ use crate::policy::{self, ToolPolicy};
 use crate::tool::dispatch::{checked_call, with_cache_hint};
 
 /// Per-tool policies of a plain rmcp handler, and the policy of the rest.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PolicyTable {
     pub(crate) by_name: HashMap<String, ToolPolicy>,
     pub(crate) default: ToolPolicy,
+    /// Whether some tool may be hidden from some caller (then tool lists are
+    /// private to the caller); derived once from the policies.
+    caller_dependent: bool,
 }
 
 impl PolicyTable {
+    pub(crate) fn new(by_name: HashMap<String, ToolPolicy>, default: ToolPolicy) -> Self {
+        let caller_dependent = std::iter::once(&default)
+            .chain(by_name.values())
+            .any(ToolPolicy::hidden_from_some);
+        Self {
+            by_name,
+            default,
+            caller_dependent,
+        }
+    }
+
     /// The policy of the tool called `name`.
     pub(crate) fn get(&self, name: &str) -> &ToolPolicy {
         self.by_name.get(name).unwrap_or(&self.default)
@@ -42,11 +56,6 @@ impl PolicyTable {
     /// Every policy of the table, the default first.
     pub(crate) fn all(&self) -> impl Iterator<Item = &ToolPolicy> {
         std::iter::once(&self.default).chain(self.by_name.values())
-    }
-
-    /// Whether some tool may be hidden from some caller.
-    fn caller_dependent(&self) -> bool {
-        self.all().any(ToolPolicy::hidden_from_some)
     }
 }
 
@@ -105,7 +114,7 @@ impl<H: ServerHandler> ServerHandler for Guarded<H> {
             .retain(|t| policy::decide(self.table.get(&t.name), caller.as_ref()).visible());
         Ok(with_cache_hint(
             result,
-            self.table.caller_dependent(),
+            self.table.caller_dependent,
             &hint_context,
         ))
     }
