@@ -59,6 +59,9 @@ pub use schemars;
 #[doc(no_inline)]
 pub use serde;
 
+#[cfg(test)]
+mod test_support;
+
 // --- dev emulator ---
 pub mod backend;
 #[cfg(feature = "dev")]

@@ -196,16 +196,9 @@ mod proptests {
 
     use super::*;
     use proptest::prelude::*;
-    use proptest::test_runner::Config;
-    use serde_json::{Value, json};
 
-    fn config(cases: u32) -> Config {
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        }
-    }
+    use crate::test_support::proptest_config;
+    use serde_json::{Value, json};
 
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
@@ -288,7 +281,7 @@ mod proptests {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(proptest_config(256))]
 
         #[test]
         fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {

@@ -199,15 +199,8 @@ mod proptests {
 
     use super::*;
     use proptest::prelude::*;
-    use proptest::test_runner::Config;
 
-    fn config(cases: u32) -> Config {
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        }
-    }
+    use crate::test_support::proptest_config;
 
     /// A list entry: plausible names, scope prefixes, separators, unicode.
     fn entry() -> impl Strategy<Value = String> {
@@ -289,7 +282,7 @@ mod proptests {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(proptest_config(256))]
 
         #[test]
         fn hostile_claims_never_panic_and_only_name_given_permissions(
