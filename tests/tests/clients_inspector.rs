@@ -8,7 +8,9 @@ mod clients_support;
 
 use std::path::PathBuf;
 
-use clients_support::{assert_in_order, js_dir, node, quickstart_recorded, run, timeline};
+use clients_support::{
+    OAUTH_FLOW, assert_in_order, js_dir, node, quickstart_recorded, run, timeline,
+};
 use mcp_clerk::dev::DevClerk;
 
 fn free_port() -> u16 {
@@ -111,18 +113,7 @@ async fn inspector_cli_runs_the_full_flow_headless() {
     // registration, authorization and the token exchange at the emulator, and
     // retried the MCP request with the token.
     let steps = timeline(&running);
-    assert_in_order(
-        &steps,
-        &[
-            "mcp POST /mcp 401",
-            "mcp GET /.well-known/oauth-protected-resource/mcp 200",
-            "clerk GET /.well-known/oauth-authorization-server 200",
-            "clerk POST /oauth/register 201",
-            "clerk GET /oauth/authorize 302",
-            "clerk POST /oauth/token 200",
-            "mcp POST /mcp 200",
-        ],
-    );
+    assert_in_order(&steps, &OAUTH_FLOW);
 
     // A second run reuses the stored registration and tokens: no new login.
     let out = run(

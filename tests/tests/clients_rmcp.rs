@@ -13,7 +13,7 @@
 
 mod clients_support;
 
-use clients_support::{assert_in_order, quickstart_recorded, timeline};
+use clients_support::{OAUTH_FLOW, assert_in_order, quickstart_recorded, timeline};
 use mcp_clerk::McpServer;
 use mcp_clerk::dev::DevClerk;
 use mcp_clerk::prelude::*;
@@ -154,18 +154,7 @@ async fn rmcp_oauth_client_runs_the_full_flow() {
 
     // Both servers' requests in one timeline: the 401, rmcp fetching the
     // metadata the challenge names, the OAuth flow, the authorized call.
-    assert_in_order(
-        &timeline(&running),
-        &[
-            "mcp POST /mcp 401",
-            "mcp GET /.well-known/oauth-protected-resource/mcp 200",
-            "clerk GET /.well-known/oauth-authorization-server 200",
-            "clerk POST /oauth/register 201",
-            "clerk GET /oauth/authorize 302",
-            "clerk POST /oauth/token 200",
-            "mcp POST /mcp 200",
-        ],
-    );
+    assert_in_order(&timeline(&running), &OAUTH_FLOW);
     running.stop().await.unwrap();
 }
 

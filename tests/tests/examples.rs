@@ -33,36 +33,21 @@ fn json_block_after(text: &str, header: &str) -> Value {
 /// Desktop and Cursor configs, which must parse and point at `url`.
 fn check_printout(text: &str, url: &str, token: Option<&str>) {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    assert!(
-        lines.contains(&format!("MCP endpoint   {url}").as_str()),
-        "{text}"
-    );
+    let has_line = |line: String| assert!(lines.contains(&line.as_str()), "{line:?} in:\n{text}");
+    has_line(format!("MCP endpoint   {url}"));
     let inspector = "npx -y @modelcontextprotocol/inspector@2.12.0";
     // Inspector UI: the bare command, then where to connect
-    assert!(
-        lines.contains(&format!("MCP Inspector UI:   {inspector}").as_str()),
-        "{text}"
-    );
-    assert!(
-        lines.contains(&format!("then connect to {url} (transport: Streamable HTTP)").as_str()),
-        "{text}"
-    );
+    has_line(format!("MCP Inspector UI:   {inspector}"));
+    has_line(format!(
+        "then connect to {url} (transport: Streamable HTTP)"
+    ));
     // Inspector CLI running the OAuth flow itself
-    assert!(
-        lines.contains(
-            &format!(
-                "MCP Inspector CLI:  {inspector} --cli {url} --transport http --method tools/list"
-            )
-            .as_str()
-        ),
-        "{text}"
-    );
+    has_line(format!(
+        "MCP Inspector CLI:  {inspector} --cli {url} --transport http --method tools/list"
+    ));
     match token {
         Some(token) => {
-            assert!(
-                lines.contains(&format!("export TOKEN={token}").as_str()),
-                "{text}"
-            );
+            has_line(format!("export TOKEN={token}"));
             // Inspector CLI with the ready token: list, then call whoami
             let with_token = format!("{inspector} --cli {url} --transport http \\");
             assert_eq!(
@@ -71,14 +56,8 @@ fn check_printout(text: &str, url: &str, token: Option<&str>) {
                 "{text}"
             );
             let header = "--header \"Authorization: Bearer $TOKEN\" --method";
-            assert!(
-                lines.contains(&format!("{header} tools/list").as_str()),
-                "{text}"
-            );
-            assert!(
-                lines.contains(&format!("{header} tools/call --tool-name whoami").as_str()),
-                "{text}"
-            );
+            has_line(format!("{header} tools/list"));
+            has_line(format!("{header} tools/call --tool-name whoami"));
         }
         None => assert!(!text.contains("export TOKEN="), "{text}"),
     }

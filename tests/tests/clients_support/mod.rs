@@ -234,6 +234,20 @@ pub async fn node_script(script: &str, args: &[&str], env: &[(&str, &str)]) -> R
     run(&node, &all, env, Duration::from_secs(120)).await
 }
 
+/// A client's whole OAuth flow as the merged [`timeline`] shows it: the 401
+/// from the MCP server, its protected resource metadata, discovery,
+/// registration, authorization and token exchange at the emulator, then the
+/// MCP request again with the token.
+pub const OAUTH_FLOW: [&str; 7] = [
+    "mcp POST /mcp 401",
+    "mcp GET /.well-known/oauth-protected-resource/mcp 200",
+    "clerk GET /.well-known/oauth-authorization-server 200",
+    "clerk POST /oauth/register 201",
+    "clerk GET /oauth/authorize 302",
+    "clerk POST /oauth/token 200",
+    "mcp POST /mcp 200",
+];
+
 /// Asserts `haystack` contains every item of `needles` in this order.
 pub fn assert_in_order(haystack: &[String], needles: &[&str]) {
     let mut from = 0;
