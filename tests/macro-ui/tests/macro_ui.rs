@@ -1,11 +1,10 @@
 //! Compile-time behaviour of `#[tool]` and `tools![]` (trybuild).
 //!
-//! Each `tests/ui/fail/*.rs` must fail with
+//! `tests/ui/pass/*.rs` must compile; each `tests/ui/fail/*.rs` must fail with
 //! exactly the message in its `.stderr`: one case per message the macros can
 //! emit, each showing one error with its `= help:` line (except
 //! `every_error_reported.rs`, which shows that one expansion reports several
-//! mistakes at once). Expansions that must compile are ordinary tests in
-//! `tests/pass/` (so trybuild only type-checks, never builds).
+//! mistakes at once).
 //!
 //! The snapshots are written with **rustc 1.95** (the pinned compiler): rustc's
 //! own wording (E0277 notes, "future cannot be sent", E0433) changes between
@@ -29,5 +28,6 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
+    t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/fail/*.rs");
 }

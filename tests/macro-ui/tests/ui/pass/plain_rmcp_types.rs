@@ -19,7 +19,6 @@ async fn context(
     text
 }
 
-#[test]
-fn rmcp_context_types_are_injected() {
+fn main() {
     let _ = tools![context];
 }
