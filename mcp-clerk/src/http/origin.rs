@@ -167,8 +167,13 @@ impl HostPolicy {
 
     /// Whether the request's `Host` is allowed.
     pub(crate) fn check(&self, headers: &HeaderMap) -> bool {
-        self.allowed.is_empty()
-            || request_authority(headers).is_some_and(|a| self.allows_authority(&a))
+        if self.allowed.is_empty() {
+            return true;
+        }
+        let Some(authority) = request_authority(headers) else {
+            return false;
+        };
+        self.allows_authority(&authority)
     }
 
     /// Whether an already parsed (strict) `Host` is allowed.
