@@ -30,7 +30,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::challenge::{Challenge, ChallengeError};
@@ -42,11 +42,11 @@ use super::session::{SessionBindings, SessionCheck};
 use crate::backend::BackendClient;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
-use crate::token::{TokenError, Verifier, bearer_token};
+use crate::token::{TokenError, Verifier, bearer_credentials};
 use crate::tool::dispatch::ToolSet;
 use crate::tool::guard::PolicyTable;
 
-const SESSION_HEADER: &str = "mcp-session-id";
+const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
 
 /// Above this many tools the gate does not pre-check every policy for a
 /// caller and always reads the target from the request.
@@ -359,13 +359,20 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
     }
 
     // Who is asking? (A malformed header is refused before the body is read.)
-    let token = match bearer_token(&parts.headers) {
-        Ok(token) => token,
+    let bearer = match bearer_credentials(&parts.headers) {
+        Ok(bearer) => bearer,
         Err(e) => return gate.invalid_token(&parts.headers, &Peek::Unreadable, &e),
     };
-    let verified = match token {
+    let verified = match bearer {
         None => None,
-        Some(token) => Some(verifier.verify(token).await),
+        // A token of bad characters (checked on a cache miss) is a malformed
+        // header too.
+        Some(bearer) => match verifier.verify_bearer(bearer).await {
+            Err(e @ TokenError::MalformedAuthorization(_)) => {
+                return gate.invalid_token(&parts.headers, &Peek::Unreadable, &e);
+            }
+            verified => Some(verified),
+        },
     };
     let identity = match &verified {
         Some(Ok(identity)) => Some(identity),

@@ -15,6 +15,9 @@
 //!   evicts the entry.
 //! - An entry is void when the key set it was verified under lost a key
 //!   (rotation): the JWKS generation is part of the entry.
+//! - Only RFC 6750 `b64token`s are cached (every verified JWT is one), so the
+//!   gate looks a header's token up *before* checking its characters: a hit
+//!   stands for the check, a miss is checked before decoding.
 //! - Failures are not cached: a refused token costs a full verification each
 //!   time, which keeps the cache free of attacker-chosen entries (only tokens
 //!   with a valid signature from the issuer can ever be inserted).
@@ -24,13 +27,13 @@ use std::time::{Duration, Instant};
 
 use moka::{Equivalent, Expiry};
 
+use super::bearer::is_b64token;
 use crate::Identity;
 
 /// Bytes of the token's tail that are hashed.
 const HASHED_TAIL: usize = 32;
 
-fn hash_token<H: Hasher>(token: &str, state: &mut H) {
-    let bytes = token.as_bytes();
+fn hash_token<H: Hasher>(bytes: &[u8], state: &mut H) {
     state.write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
     state.write_usize(bytes.len());
 }
@@ -41,12 +44,12 @@ struct TokenKey(Box<str>);
 
 impl Hash for TokenKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_token(&self.0, state);
+        hash_token(self.0.as_bytes(), state);
     }
 }
 
 /// A borrowed token, to look up a [`TokenKey`] without allocating.
-struct TokenRef<'a>(&'a str);
+struct TokenRef<'a>(&'a [u8]);
 
 impl Hash for TokenRef<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -56,7 +59,7 @@ impl Hash for TokenRef<'_> {
 
 impl Equivalent<TokenKey> for TokenRef<'_> {
     fn equivalent(&self, key: &TokenKey) -> bool {
-        *self.0 == *key.0
+        self.0 == key.0.as_bytes()
     }
 }
 
@@ -100,7 +103,10 @@ impl TokenCache {
 
     /// The cached identity for `token`, if it was verified under key
     /// generation `generation` and has not reached its deadline at `now_ms`.
-    pub(crate) fn get(&self, token: &str, generation: u64, now_ms: u128) -> Option<Identity> {
+    ///
+    /// `token` is the raw bytes of the header's token: whatever they are, they
+    /// only match a token that was inserted, and so checked.
+    pub(crate) fn get(&self, token: &[u8], generation: u64, now_ms: u128) -> Option<Identity> {
         let cache = self.cache.as_ref()?;
         let entry = cache.get(&TokenRef(token))?;
         if entry.generation != generation || now_ms >= entry.deadline_ms {
@@ -111,6 +117,8 @@ impl TokenCache {
     }
 
     /// Remembers a verified identity until `deadline_ms` (unix ms), at most the max TTL.
+    /// A token that is not an RFC 6750 `b64token` is not remembered (no
+    /// verified JWT is one), so a cache hit stands for that check.
     pub(crate) fn insert(
         &self,
         token: &str,
@@ -122,6 +130,9 @@ impl TokenCache {
         let Some(cache) = &self.cache else {
             return;
         };
+        if !is_b64token(token) {
+            return;
+        }
         let remaining = deadline_ms.saturating_sub(now_ms);
         let remaining = Duration::from_millis(u64::try_from(remaining).unwrap_or(u64::MAX));
         let ttl = remaining.min(self.max_ttl);
@@ -166,30 +177,53 @@ mod tests {
         let a = format!("aaaa.bbbb.{tail}");
         let b = format!("zzzz.bbbb.{tail}");
         cache.insert(&a, identity("user_a"), NOW + 10_000, 0, NOW);
-        assert_eq!(cache.get(&a, 0, NOW).unwrap().user().id(), "user_a");
-        assert!(cache.get(&b, 0, NOW).is_none());
+        assert_eq!(
+            cache.get(a.as_bytes(), 0, NOW).unwrap().user().id(),
+            "user_a"
+        );
+        assert!(cache.get(b.as_bytes(), 0, NOW).is_none());
         cache.insert(&b, identity("user_b"), NOW + 10_000, 0, NOW);
-        assert_eq!(cache.get(&a, 0, NOW).unwrap().user().id(), "user_a");
-        assert_eq!(cache.get(&b, 0, NOW).unwrap().user().id(), "user_b");
-        assert!(cache.get("short", 0, NOW).is_none());
+        assert_eq!(
+            cache.get(a.as_bytes(), 0, NOW).unwrap().user().id(),
+            "user_a"
+        );
+        assert_eq!(
+            cache.get(b.as_bytes(), 0, NOW).unwrap().user().id(),
+            "user_b"
+        );
+        assert!(cache.get(b"short", 0, NOW).is_none());
     }
 
     #[test]
     fn entries_die_at_the_deadline_and_with_the_key_generation() {
         let cache = TokenCache::new(100, Duration::from_secs(60));
         cache.insert("tok", identity("u"), NOW + 5_000, 3, NOW);
-        assert!(cache.get("tok", 3, NOW + 4_999).is_some());
+        assert!(cache.get(b"tok", 3, NOW + 4_999).is_some());
         assert!(
-            cache.get("tok", 3, NOW + 5_000).is_none(),
+            cache.get(b"tok", 3, NOW + 5_000).is_none(),
             "deadline reached"
         );
         cache.insert("tok", identity("u"), NOW + 5_000, 3, NOW);
-        assert!(cache.get("tok", 4, NOW).is_none(), "key generation changed");
+        assert!(
+            cache.get(b"tok", 4, NOW).is_none(),
+            "key generation changed"
+        );
         cache.insert("old", identity("u"), NOW, 3, NOW);
         assert!(
-            cache.get("old", 3, NOW - 1).is_none(),
+            cache.get(b"old", 3, NOW - 1).is_none(),
             "already expired: not inserted"
         );
         assert_eq!(TokenCache::new(0, Duration::from_secs(60)).len(), 0);
+    }
+
+    #[test]
+    fn only_b64tokens_are_remembered() {
+        let cache = TokenCache::new(100, Duration::from_secs(60));
+        for odd in ["a b", "tok\"", "t\u{e9}k", "=="] {
+            cache.insert(odd, identity("u"), NOW + 5_000, 0, NOW);
+            assert!(cache.get(odd.as_bytes(), 0, NOW).is_none(), "{odd:?}");
+        }
+        cache.insert("a.b_c-d", identity("u"), NOW + 5_000, 0, NOW);
+        assert!(cache.get(b"a.b_c-d", 0, NOW).is_some());
     }
 }

@@ -44,6 +44,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use bearer::bearer_token;
+pub(crate) use bearer::{UncheckedBearer, bearer_credentials};
 pub use error::{OpaqueKind, TokenError};
 
 use crate::config::{Accepted, ClerkConfig, ConfigError};
@@ -131,17 +132,38 @@ impl Verifier {
 
     /// Verifies `token` (the bearer token, without `Bearer `) and returns the caller.
     pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        self.verify_raw(token.as_bytes(), || Ok(token)).await
+    }
+
+    /// Verifies the token of a request's `Authorization` header; its
+    /// characters are only checked when it is not in the cache (see
+    /// [`UncheckedBearer`]).
+    pub(crate) async fn verify_bearer(
+        &self,
+        bearer: UncheckedBearer<'_>,
+    ) -> Result<Identity, TokenError> {
+        self.verify_raw(bearer.as_bytes(), || bearer.check()).await
+    }
+
+    /// The cache, then on a miss `text()` (the token as text, or why it is
+    /// refused) and a full verification.
+    async fn verify_raw<'t>(
+        &self,
+        raw: &[u8],
+        text: impl FnOnce() -> Result<&'t str, TokenError>,
+    ) -> Result<Identity, TokenError> {
         let inner = &*self.inner;
-        if token.len() > MAX_TOKEN_BYTES {
+        if raw.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge {
                 max: MAX_TOKEN_BYTES,
             });
         }
         let generation = inner.keys.generation();
         let now = now_ms();
-        if let Some(identity) = inner.cache.get(token, generation, now) {
+        if let Some(identity) = inner.cache.get(raw, generation, now) {
             return Ok(identity);
         }
+        let token = text()?;
         // Boxed: the miss path's state (key fetch, decoding) would otherwise
         // make every caller's future, hits included, that much larger.
         let (identity, deadline_ms) = Box::pin(self.verify_uncached(token)).await?;

@@ -126,6 +126,15 @@ async fn invalid_tokens_get_401_invalid_token_with_safe_description() {
     // the scheme is case-insensitive
     let r = post_authorization(&server.url, &[format!("bEaReR {good}")]).await;
     assert_tool_answer(r, "user_1|-|test_client").await;
+    // `good` is cached now; the same token with a character outside RFC 6750's
+    // b64token is still a malformed header (the cache is looked up first)
+    for bad in [format!("{good}!"), format!("{good}\""), format!("!{good}")] {
+        let r = post_authorization(&server.url, &[format!("Bearer {bad}")]).await;
+        assert_eq!(r.status(), 401);
+        let c = challenge(&r);
+        assert!(c.contains("authorization-header-invalid"), "{c}");
+        assert!(!c.contains(&good), "{c}");
+    }
     // a token in the query string is ignored: anonymous, so challenged
     let r = post(
         &format!("{}?access_token={good}", server.url),
@@ -368,6 +377,17 @@ async fn oversized_bodies_get_413() {
     let token = issuer.oauth_token("user_1").sign();
     let r = post(&server.url, Some(&token), &big).await;
     assert_eq!(r.status(), 413);
+    // a malformed header is refused before the body is read: 401, not 413
+    for header in ["Bearer a!b".to_owned(), format!("Bearer {token}~!")] {
+        let r = mcp_post(&server.url)
+            .header("authorization", header)
+            .json(&big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(challenge(&r).contains("authorization-header-invalid"));
+    }
     // chunked, without Content-Length: the limit holds while streaming
     let status = raw_chunked_post(&server.base, &serde_json::to_vec(&big).unwrap()).await;
     assert_eq!(status, 413);
