@@ -1,8 +1,8 @@
-//! The server behind `bash bench/load.sh`: one `echo` tool, served either
-//! with Clerk auth (`auth`: the tool requires a signed-in user, tokens from a
-//! local testing issuer with a real RSA key and JWKS) or with auth switched
-//! off (`off`: the same tool, public, no Clerk config, no gate checks beyond
-//! Host/Origin).
+//! The server behind `bash bench/load.sh` and `bash bench/instructions.sh`:
+//! one `echo` tool, served either with Clerk auth (`auth`: the tool requires
+//! a signed-in user, tokens from a local testing issuer with a real RSA key
+//! and JWKS) or with auth switched off (`off`: the same tool, public, no
+//! Clerk config, no gate checks beyond Host/Origin).
 //!
 //! `load_server <auth|off> [addr]` prints one line
 //! `READY <addr> <token or ->` and serves until killed. `WORKERS=n` sets the
