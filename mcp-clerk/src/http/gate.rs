@@ -358,22 +358,18 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
         return next.run(Request::from_parts(parts, body)).await;
     }
 
-    // Who is asking? (A malformed header is refused before the body is read.)
-    let bearer = match bearer_credentials(&parts.headers) {
-        Ok(bearer) => bearer,
-        Err(e) => return gate.invalid_token(&parts.headers, &Peek::Unreadable, &e),
+    // Who is asking? A malformed header (its shape; its characters, checked
+    // on a cache miss) is refused before the body is read.
+    let verified = match bearer_credentials(&parts.headers) {
+        Ok(None) => None,
+        Ok(Some(bearer)) => Some(verifier.verify_bearer(bearer).await),
+        Err(e) => Some(Err(e)),
     };
-    let verified = match bearer {
-        None => None,
-        // A token of bad characters (checked on a cache miss) is a malformed
-        // header too.
-        Some(bearer) => match verifier.verify_bearer(bearer).await {
-            Err(e @ TokenError::MalformedAuthorization(_)) => {
-                return gate.invalid_token(&parts.headers, &Peek::Unreadable, &e);
-            }
-            verified => Some(verified),
-        },
-    };
+    if let Some(Err(e)) = &verified
+        && e.is_header_fault()
+    {
+        return gate.invalid_token(&parts.headers, &Peek::Unreadable, e);
+    }
     let identity = match &verified {
         Some(Ok(identity)) => Some(identity),
         _ => None,

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use moka::{Equivalent, Expiry};
 
-use super::bearer::is_b64token;
+use super::bearer::B64Token;
 use crate::Identity;
 
 /// Bytes of the token's tail that are hashed.
@@ -117,11 +117,11 @@ impl TokenCache {
     }
 
     /// Remembers a verified identity until `deadline_ms` (unix ms), at most the max TTL.
-    /// A token that is not an RFC 6750 `b64token` is not remembered (no
-    /// verified JWT is one), so a cache hit stands for that check.
+    /// Only a [`B64Token`] can be remembered (every verified JWT is one), so a
+    /// cache hit stands for that check.
     pub(crate) fn insert(
         &self,
-        token: &str,
+        token: B64Token<'_>,
         identity: Identity,
         deadline_ms: u128,
         generation: u64,
@@ -130,9 +130,6 @@ impl TokenCache {
         let Some(cache) = &self.cache else {
             return;
         };
-        if !is_b64token(token) {
-            return;
-        }
         let remaining = deadline_ms.saturating_sub(now_ms);
         let remaining = Duration::from_millis(u64::try_from(remaining).unwrap_or(u64::MAX));
         let ttl = remaining.min(self.max_ttl);
@@ -140,7 +137,7 @@ impl TokenCache {
             return;
         }
         cache.insert(
-            TokenKey(token.into()),
+            TokenKey(token.as_str().into()),
             Entry {
                 identity,
                 deadline_ms,
@@ -170,19 +167,23 @@ mod tests {
 
     const NOW: u128 = 1_000_000;
 
+    fn b64(token: &str) -> B64Token<'_> {
+        B64Token::new(token).expect("a b64token")
+    }
+
     #[test]
     fn tokens_sharing_a_tail_do_not_share_an_entry() {
         let cache = TokenCache::new(100, Duration::from_secs(60));
         let tail = "t".repeat(HASHED_TAIL);
         let a = format!("aaaa.bbbb.{tail}");
         let b = format!("zzzz.bbbb.{tail}");
-        cache.insert(&a, identity("user_a"), NOW + 10_000, 0, NOW);
+        cache.insert(b64(&a), identity("user_a"), NOW + 10_000, 0, NOW);
         assert_eq!(
             cache.get(a.as_bytes(), 0, NOW).unwrap().user().id(),
             "user_a"
         );
         assert!(cache.get(b.as_bytes(), 0, NOW).is_none());
-        cache.insert(&b, identity("user_b"), NOW + 10_000, 0, NOW);
+        cache.insert(b64(&b), identity("user_b"), NOW + 10_000, 0, NOW);
         assert_eq!(
             cache.get(a.as_bytes(), 0, NOW).unwrap().user().id(),
             "user_a"
@@ -197,18 +198,18 @@ mod tests {
     #[test]
     fn entries_die_at_the_deadline_and_with_the_key_generation() {
         let cache = TokenCache::new(100, Duration::from_secs(60));
-        cache.insert("tok", identity("u"), NOW + 5_000, 3, NOW);
+        cache.insert(b64("tok"), identity("u"), NOW + 5_000, 3, NOW);
         assert!(cache.get(b"tok", 3, NOW + 4_999).is_some());
         assert!(
             cache.get(b"tok", 3, NOW + 5_000).is_none(),
             "deadline reached"
         );
-        cache.insert("tok", identity("u"), NOW + 5_000, 3, NOW);
+        cache.insert(b64("tok"), identity("u"), NOW + 5_000, 3, NOW);
         assert!(
             cache.get(b"tok", 4, NOW).is_none(),
             "key generation changed"
         );
-        cache.insert("old", identity("u"), NOW, 3, NOW);
+        cache.insert(b64("old"), identity("u"), NOW, 3, NOW);
         assert!(
             cache.get(b"old", 3, NOW - 1).is_none(),
             "already expired: not inserted"
@@ -218,12 +219,12 @@ mod tests {
 
     #[test]
     fn only_b64tokens_are_remembered() {
-        let cache = TokenCache::new(100, Duration::from_secs(60));
+        // `insert` takes nothing else: these cannot reach the cache
         for odd in ["a b", "tok\"", "t\u{e9}k", "=="] {
-            cache.insert(odd, identity("u"), NOW + 5_000, 0, NOW);
-            assert!(cache.get(odd.as_bytes(), 0, NOW).is_none(), "{odd:?}");
+            assert!(B64Token::new(odd).is_none(), "{odd:?}");
         }
-        cache.insert("a.b_c-d", identity("u"), NOW + 5_000, 0, NOW);
+        let cache = TokenCache::new(100, Duration::from_secs(60));
+        cache.insert(b64("a.b_c-d"), identity("u"), NOW + 5_000, 0, NOW);
         assert!(cache.get(b"a.b_c-d", 0, NOW).is_some());
     }
 }

@@ -189,6 +189,16 @@ impl TokenError {
     pub fn is_server_side(&self) -> bool {
         matches!(self, TokenError::JwksUnavailable)
     }
+
+    /// Whether the `Authorization` header itself is at fault (its shape, its
+    /// characters or its size): nothing about the request needs to be read to
+    /// refuse it.
+    pub(crate) fn is_header_fault(&self) -> bool {
+        matches!(
+            self,
+            TokenError::MalformedAuthorization(_) | TokenError::TooLarge { .. }
+        )
+    }
 }
 
 #[cfg(test)]

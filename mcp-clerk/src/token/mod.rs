@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use bearer::bearer_token;
-pub(crate) use bearer::{UncheckedBearer, bearer_credentials};
+pub(crate) use bearer::{B64Token, UncheckedBearer, bearer_credentials};
 pub use error::{OpaqueKind, TokenError};
 
 use crate::config::{Accepted, ClerkConfig, ConfigError};
@@ -132,7 +132,10 @@ impl Verifier {
 
     /// Verifies `token` (the bearer token, without `Bearer `) and returns the caller.
     pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
-        self.verify_raw(token.as_bytes(), || Ok(token)).await
+        // Its characters are not checked here: one that is not a `b64token`
+        // fails to decode, and could not be cached anyway.
+        self.verify_raw(token.as_bytes(), || Ok((token, B64Token::new(token))))
+            .await
     }
 
     /// Verifies the token of a request's `Authorization` header; its
@@ -142,15 +145,18 @@ impl Verifier {
         &self,
         bearer: UncheckedBearer<'_>,
     ) -> Result<Identity, TokenError> {
-        self.verify_raw(bearer.as_bytes(), || bearer.check()).await
+        self.verify_raw(bearer.as_bytes(), || {
+            bearer.check().map(|token| (token.as_str(), Some(token)))
+        })
+        .await
     }
 
-    /// The cache, then on a miss `text()` (the token as text, or why it is
-    /// refused) and a full verification.
+    /// The cache, then on a miss `text()` (the token as text and the form in
+    /// which it may be cached, or why it is refused) and a full verification.
     async fn verify_raw<'t>(
         &self,
         raw: &[u8],
-        text: impl FnOnce() -> Result<&'t str, TokenError>,
+        text: impl FnOnce() -> Result<(&'t str, Option<B64Token<'t>>), TokenError>,
     ) -> Result<Identity, TokenError> {
         let inner = &*self.inner;
         if raw.len() > MAX_TOKEN_BYTES {
@@ -163,13 +169,15 @@ impl Verifier {
         if let Some(identity) = inner.cache.get(raw, generation, now) {
             return Ok(identity);
         }
-        let token = text()?;
+        let (token, cache_key) = text()?;
         // Boxed: the miss path's state (key fetch, decoding) would otherwise
         // make every caller's future, hits included, that much larger.
         let (identity, deadline_ms) = Box::pin(self.verify_uncached(token)).await?;
-        inner
-            .cache
-            .insert(token, identity.clone(), deadline_ms, generation, now_ms());
+        if let Some(key) = cache_key {
+            inner
+                .cache
+                .insert(key, identity.clone(), deadline_ms, generation, now_ms());
+        }
         Ok(identity)
     }
 

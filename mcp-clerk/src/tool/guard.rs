@@ -38,14 +38,14 @@ pub(crate) struct PolicyTable {
 
 impl PolicyTable {
     pub(crate) fn new(by_name: HashMap<String, ToolPolicy>, default: ToolPolicy) -> Self {
-        let caller_dependent = std::iter::once(&default)
-            .chain(by_name.values())
-            .any(ToolPolicy::hidden_from_some);
-        Self {
+        let mut table = Self {
             by_name,
             default,
-            caller_dependent,
-        }
+            caller_dependent: false,
+        };
+        let caller_dependent = table.all().any(ToolPolicy::hidden_from_some);
+        table.caller_dependent = caller_dependent;
+        table
     }
 
     /// The policy of the tool called `name`.

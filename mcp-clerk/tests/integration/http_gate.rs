@@ -38,11 +38,20 @@ async fn roles(issuer: &TestIssuer, tools: impl IntoIterator<Item = ToolDef>) ->
 
 /// POSTs a `whoami` call with these raw `Authorization` header values.
 async fn post_authorization(url: &str, values: &[String]) -> reqwest::Response {
+    post_with_authorization(url, values, &call("whoami")).await
+}
+
+/// POSTs `body` with these raw `Authorization` header values.
+async fn post_with_authorization(
+    url: &str,
+    values: &[String],
+    body: &serde_json::Value,
+) -> reqwest::Response {
     let mut req = mcp_post(url);
     for value in values {
         req = req.header("authorization", value);
     }
-    req.json(&call("whoami")).send().await.unwrap()
+    req.json(body).send().await.unwrap()
 }
 
 fn prm(server: &Running) -> String {
@@ -379,12 +388,7 @@ async fn oversized_bodies_get_413() {
     assert_eq!(r.status(), 413);
     // a malformed header is refused before the body is read: 401, not 413
     for header in ["Bearer a!b".to_owned(), format!("Bearer {token}~!")] {
-        let r = mcp_post(&server.url)
-            .header("authorization", header)
-            .json(&big)
-            .send()
-            .await
-            .unwrap();
+        let r = post_with_authorization(&server.url, &[header], &big).await;
         assert_eq!(r.status(), 401);
         assert!(challenge(&r).contains("authorization-header-invalid"));
     }
