@@ -35,6 +35,8 @@ pub use server::{
     BoundServer, BuildError, DEFAULT_MAX_BODY_BYTES, McpServer, ServeError, SessionMode,
     shutdown_signal,
 };
+pub mod serve;
+pub use serve::{Drain, ServeLimits};
 
 // --- macros (tool output, ToolError, __private) ---
 pub mod error;

@@ -19,6 +19,10 @@
 //!   set it: RFC 9728 requires `resource` to be the exact URL clients use.
 //! - **TCP_NODELAY** on every accepted socket (without it every SSE-framed
 //!   response waits ≈44 ms for a delayed ACK).
+//! - **Limits and drain** ([`serve`](McpServer::serve), [`bind`](McpServer::bind)):
+//!   header, body and idle timeouts, a connection cap under the file limit
+//!   ([`ServeLimits`]); on SIGTERM, `/readyz` turns 503, calls in flight
+//!   finish, then rmcp is cancelled ([`Drain`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -28,7 +32,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{MethodRouter, any_service};
-use axum::serve::ListenerExt;
 use rmcp::ServerHandler;
 use rmcp::transport::StreamableHttpServerConfig;
 use rmcp::transport::StreamableHttpService;
@@ -43,6 +46,7 @@ use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
 use crate::http::{self as mcp_http, Discovery, HostPolicy, OriginPolicy, SessionBindings};
 use crate::policy::{Requirement, ToolPolicy};
+use crate::serve::{self, Drain, Health, LIVENESS_PATH, READINESS_PATH, ServeLimits, Signal};
 use crate::token::Verifier;
 use crate::tool::ToolDef;
 use crate::tool::dispatch::{Dispatcher, ToolSet};
@@ -212,6 +216,8 @@ pub struct McpServer {
     max_body_bytes: usize,
     resource_name: Option<String>,
     resource_documentation: Option<String>,
+    limits: ServeLimits,
+    drain: Drain,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -249,7 +255,42 @@ impl McpServer {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             resource_name: None,
             resource_documentation: None,
+            limits: ServeLimits::default(),
+            drain: Drain::default(),
         }
+    }
+
+    /// Timeouts and the connection cap of [`serve`](Self::serve) and
+    /// [`bind`](Self::bind) (see [`ServeLimits`] for the defaults). A router
+    /// from [`into_router`](Self::into_router) is served by your own server:
+    /// give it the same limits there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_clerk::{McpServer, ServeLimits};
+    ///
+    /// let server = McpServer::new("notes", "1.0.0")
+    ///     .serve_limits(ServeLimits::default().idle_timeout(Duration::from_secs(30)));
+    /// # let _ = server;
+    /// ```
+    pub fn serve_limits(mut self, limits: ServeLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How [`serve`](Self::serve) and [`BoundServer`] stop (see [`Drain`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_clerk::{Drain, McpServer};
+    ///
+    /// let server = McpServer::new("notes", "1.0.0")
+    ///     .drain(Drain::default().delay(Duration::from_secs(10)).deadline(Duration::from_secs(60)));
+    /// # let _ = server;
+    /// ```
+    pub fn drain(mut self, drain: Drain) -> Self {
+        self.drain = drain;
+        self
     }
 
     /// Instructions sent to clients on initialize.
@@ -379,7 +420,7 @@ impl McpServer {
         Ok(self.build()?.0)
     }
 
-    fn build(self) -> Result<(Router, CancelOnShutdown), BuildError> {
+    fn build(self) -> Result<(Router, CancelOnShutdown, String), BuildError> {
         let McpServer {
             name,
             version,
@@ -398,6 +439,8 @@ impl McpServer {
             max_body_bytes,
             resource_name,
             resource_documentation,
+            limits: _,
+            drain: _,
         } = self;
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
@@ -531,28 +574,45 @@ impl McpServer {
                 upstream_timeout: config.jwks_timeout(),
             })),
         };
-        Ok((router, shutdown))
+        Ok((router, shutdown, mcp_path))
     }
 
     /// Binds `addr` (use port 0 for an ephemeral port) and returns the bound
     /// server; [`BoundServer::local_addr`] tells where it listens.
+    ///
+    /// The bound server also answers the readiness route ([`READINESS_PATH`],
+    /// 503 from the moment a stop signal arrives) and the liveness route
+    /// ([`LIVENESS_PATH`]), unless the MCP path is one of them.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<BoundServer, ServeError> {
-        let (router, cancel) = self.build()?;
+        let limits = self.limits.clone();
+        let drain = self.drain.clone();
+        let (router, cancel, mcp_path) = self.build()?;
+        let health = Health::new();
+        let router = if mcp_path == READINESS_PATH || mcp_path == LIVENESS_PATH {
+            router
+        } else {
+            router.merge(health.routes())
+        };
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         Ok(BoundServer {
             listener,
-            router,
+            serving: serve::Serving {
+                app: router,
+                limits,
+                drain,
+                health,
+                cancel: cancel.0,
+            },
             local_addr,
-            cancel,
         })
     }
 
-    /// Binds `addr` and serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    /// Binds `addr` and serves until Ctrl-C or SIGTERM, then drains (see [`Drain`]).
     pub async fn serve(self, addr: impl ToSocketAddrs) -> Result<(), ServeError> {
         let bound = self.bind(addr).await?;
         tracing::info!(addr = %bound.local_addr(), "mcp server listening");
-        bound.run_until(shutdown_signal()).await
+        bound.run().await
     }
 }
 
@@ -609,9 +669,8 @@ struct CancelOnShutdown(Box<dyn FnOnce() + Send>);
 #[must_use = "call run() or run_until() to serve"]
 pub struct BoundServer {
     listener: TcpListener,
-    router: Router,
+    serving: serve::Serving,
     local_addr: SocketAddr,
-    cancel: CancelOnShutdown,
 }
 
 impl std::fmt::Debug for BoundServer {
@@ -628,35 +687,28 @@ impl BoundServer {
         self.local_addr
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
+    /// Serves until Ctrl-C or SIGTERM, then drains (see [`Drain`]).
     pub async fn run(self) -> Result<(), ServeError> {
-        self.run_until(shutdown_signal()).await
+        self.serve(serve::drain_signal()).await
     }
 
-    /// Serves until `signal` completes, then stops accepting connections,
-    /// ends open SSE streams and waits for in-flight requests.
+    /// Serves until `signal` completes, then drains as after Ctrl-C (see
+    /// [`Drain`]): stops accepting connections once the drain's delay is
+    /// over (none unless configured), lets calls in flight finish within its
+    /// deadline, then ends open SSE streams and closes what is left.
     pub async fn run_until(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let BoundServer {
-            listener,
-            router,
-            cancel,
-            ..
-        } = self;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let signal = async move {
+        self.serve(async move {
             signal.await;
-            (cancel.0)();
-        };
-        axum::serve(listener, router)
-            .with_graceful_shutdown(signal)
-            .await?;
+            Signal::Other
+        })
+        .await
+    }
+
+    async fn serve(self, stop: impl Future<Output = Signal> + Send) -> Result<(), ServeError> {
+        serve::run(self.listener, self.serving, stop).await?;
         Ok(())
     }
 }
@@ -679,25 +731,6 @@ impl BoundServer {
 /// # Ok(()) }
 /// ```
 pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+    serve::drain_signal().await;
     tracing::info!("shutting down");
 }

@@ -20,6 +20,8 @@ mod http_org_details;
 mod http_server;
 mod macro_runtime;
 mod macro_schema;
+mod serve_drain;
+mod serve_limits;
 mod verifier_config;
 mod verifier_jwks;
 mod verifier_verify;
