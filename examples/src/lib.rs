@@ -7,12 +7,14 @@
 //! | `quickstart` | [`quickstart`] | `#[tool]` with auth, org + permission and public tools; the local Clerk emulator when no Clerk settings are present |
 //! | `axum_app` | [`axum_app`] | adding MCP to an existing axum app: one merged router |
 //! | `organizations` | [`organizations`] | organizations, roles and permissions |
+//! | `long_calls` | [`long_calls`] | a slow tool under `serve`'s limits and graceful drain (SIGTERM) |
 //! | `dev_clerk` | — | the local Clerk emulator alone, printing a token per dev user |
 //!
 //! Testing your own tools with `mcp_clerk::testing` is shown in
 //! `examples/tests/testing_your_tools.rs`.
 
 pub mod axum_app;
+pub mod long_calls;
 pub mod organizations;
 pub mod quickstart;
 mod running;

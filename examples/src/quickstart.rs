@@ -89,9 +89,15 @@ pub fn server(config: mcp_clerk::ClerkConfig) -> McpServer {
 }
 
 /// Starts the quickstart on `addr` trusting `clerk`.
+/// Connection limits and the drain come from the environment
+/// (`MCP_CLERK_IDLE_TIMEOUT`, `MCP_CLERK_DRAIN_DELAY`, …; see `ServeLimits`
+/// and `Drain`).
 pub async fn start(addr: &str, clerk: Clerk) -> anyhow::Result<Running> {
     let config = clerk.config(SCOPES)?;
-    Running::serve(server(config), addr, clerk).await
+    let server = server(config)
+        .serve_limits(mcp_clerk::ServeLimits::from_env()?)
+        .drain(mcp_clerk::Drain::from_env()?);
+    Running::serve(server, addr, clerk).await
 }
 
 /// A bearer token for the emulator's first user (in their first
