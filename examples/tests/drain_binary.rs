@@ -3,21 +3,15 @@
 //! with its result, the listener is closed afterwards, and the exit code is 0.
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mcp_clerk::testing::call_tool;
 use serde_json::json;
 
-/// Kills the child when the test ends, passed or not.
-struct Kill(Child);
+mod support;
 
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{Kill, example_command};
 
 /// The status of `GET http://{addr}{path}` on a new connection, or `None`
 /// when the connection is refused.
@@ -37,14 +31,9 @@ async fn get_status(addr: &str, path: &str) -> Option<u16> {
 
 #[tokio::test]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_long_calls"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLERK_") || name.starts_with("MCP_CLERK_") || name == "MCP_ADDR" {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("MCP_ADDR", "127.0.0.1:0")
-        .env("MCP_CLERK_DRAIN_DELAY", "700ms")
+    // no Clerk settings at all
+    let mut cmd = example_command(env!("CARGO_BIN_EXE_long_calls"));
+    cmd.env("MCP_CLERK_DRAIN_DELAY", "700ms")
         .env("MCP_CLERK_DRAIN_DEADLINE", "20s")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

@@ -3,34 +3,22 @@
 //! URL and a token, and that token works against the printed URL.
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use mcp_clerk::testing::call_tool;
 use serde_json::json;
 
-/// Kills the child when the test ends, passed or not.
-struct Kill(Child);
+mod support;
 
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{Kill, example_command};
 
 #[tokio::test]
 async fn the_quickstart_binary_prints_a_url_and_a_working_token() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quickstart"));
     // no Clerk settings at all: the emulator path
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLERK_") || name.starts_with("MCP_CLERK_") || name == "MCP_ADDR" {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("MCP_ADDR", "127.0.0.1:0")
-        .env("MCP_CLERK_DEV_ADDR", "127.0.0.1:0")
+    let mut cmd = example_command(env!("CARGO_BIN_EXE_quickstart"));
+    cmd.env("MCP_CLERK_DEV_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -60,6 +60,19 @@ async fn serve(server: McpServer) -> Serving {
     Serving { addr, stop, task }
 }
 
+impl Serving {
+    /// Sends the stop and returns how long the server took to finish, cleanly.
+    async fn stop_and_wait(self) -> Duration {
+        let stop_at = Instant::now();
+        self.stop.send(()).unwrap();
+        let stopped = tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("the server stopped");
+        stopped.unwrap().expect("a clean stop");
+        stop_at.elapsed()
+    }
+}
+
 async fn status(url: String) -> u16 {
     client()
         .get(url)
@@ -113,8 +126,9 @@ async fn calls_in_flight_finish_with_their_results_and_then_the_server_refuses_c
     })
     .await;
 
+    let addr = s.addr;
     let stop_at = Instant::now();
-    s.stop.send(()).unwrap();
+    let stopping = tokio::spawn(s.stop_and_wait());
     // Readiness says 503 at once, on a new connection: the listener is still
     // open during the delay.
     let mut readiness = 200;
@@ -131,12 +145,9 @@ async fn calls_in_flight_finish_with_their_results_and_then_the_server_refuses_c
             (format!("done {n}"), false)
         );
     }
-    let stopped = tokio::time::timeout(PATIENCE, s.task)
-        .await
-        .expect("the server stopped");
-    stopped.unwrap().expect("a clean stop");
+    stopping.await.unwrap();
     assert!(
-        tokio::net::TcpStream::connect(s.addr).await.is_err(),
+        tokio::net::TcpStream::connect(addr).await.is_err(),
         "a new connection was accepted after the drain"
     );
 }
@@ -160,17 +171,8 @@ async fn a_call_past_the_deadline_does_not_hold_the_stop() {
             async move { mcp_clerk::testing::post(&url, None, &work_call(60_000, 1)).await },
         );
     wait_for("the call to start", || started.load(Ordering::SeqCst) == 1).await;
-    let stop_at = Instant::now();
-    s.stop.send(()).unwrap();
-    let stopped = tokio::time::timeout(PATIENCE, s.task)
-        .await
-        .expect("the server stopped");
-    stopped.unwrap().expect("a clean stop");
-    assert!(
-        stop_at.elapsed() < Duration::from_secs(5),
-        "stop took {:?}",
-        stop_at.elapsed()
-    );
+    let took = s.stop_and_wait().await;
+    assert!(took < Duration::from_secs(5), "stop took {:?}", took);
     let answered = tokio::time::timeout(PATIENCE, call)
         .await
         .expect("the client was let go")
@@ -220,16 +222,11 @@ async fn an_open_sse_stream_does_not_hold_the_stop_until_the_deadline() {
         .unwrap();
     assert_eq!(stream.status(), 200, "the standalone stream opened");
 
-    let stop_at = Instant::now();
-    s.stop.send(()).unwrap();
-    let stopped = tokio::time::timeout(PATIENCE, s.task)
-        .await
-        .expect("the server stopped");
-    stopped.unwrap().expect("a clean stop");
+    let took = s.stop_and_wait().await;
     assert!(
-        stop_at.elapsed() < Duration::from_secs(5),
+        took < Duration::from_secs(5),
         "an idle SSE stream held the stop for {:?}",
-        stop_at.elapsed()
+        took
     );
     drop(stream);
 }
