@@ -553,6 +553,14 @@ impl McpServer {
         let mcp = Router::new()
             .route(&mcp_path, rmcp_router)
             .layer(axum::middleware::from_fn_with_state(gate, gate::run))
+            // Ambiguous Host/Origin → 400 before the gate; bodies rmcp cannot
+            // read → JSON-RPC's 400 (`http::strict`).
+            .layer(axum::middleware::from_fn_with_state(
+                mcp_http::strict::Strict {
+                    max_body: max_body_bytes,
+                },
+                mcp_http::strict::run,
+            ))
             // Answers depend on the caller (tool lists, results, challenges):
             // no cache may keep or share them. 2026-07-28 peers also get
             // `cacheScope: private` on caller-dependent tool lists.

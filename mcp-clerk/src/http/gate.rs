@@ -1,6 +1,8 @@
 //! The gate: every request to the MCP route passes here before rmcp.
 //!
-//! In order:
+//! In order (after [`super::strict`], which refuses a second `Host` or
+//! `Origin` and a request target disagreeing with `Host`, and turns bodies
+//! rmcp cannot read into JSON-RPC's 400s):
 //! 1. `Host` and `Origin` allow-lists → 403.
 //! 2. Without a verifier (no Clerk config: a server of public tools) the
 //!    request goes straight to rmcp.

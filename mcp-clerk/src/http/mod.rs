@@ -22,6 +22,7 @@ mod origin;
 mod peek;
 pub(crate) mod resource;
 mod session;
+pub(crate) mod strict;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -259,8 +259,9 @@ mod proptests {
 
     /// What the peek must say about one message, from a full parse. serde's
     /// derive also reads a struct from a JSON array (fields in order, no
-    /// extra elements); rmcp refuses such messages (415), so reading them
-    /// either way is safe, but the model follows serde.
+    /// extra elements); rmcp refuses such messages (a 400 after
+    /// `http::strict`), so reading them either way is safe, but the model
+    /// follows serde.
     fn expected(v: &Value) -> Option<Target> {
         let (method, params) = match v {
             Value::Object(m) => (m.get("method"), m.get("params")),

@@ -360,11 +360,13 @@ async fn batches_are_challenged_when_any_element_needs_auth() {
     let c = challenge(&r);
     assert!(c.contains("error=\"insufficient_scope\""), "{c}");
     assert_scopes_include(&c, &["notes:read"]);
-    // a batch of public calls passes the gate (no challenge); rmcp itself
-    // does not take batches and refuses the body as not a JSON-RPC message
+    // a batch of public calls passes the gate (no challenge); 2025-11-25 has
+    // no batches, so it is JSON-RPC's Invalid Request (`http::strict`)
     let r = post(&server.url, None, &json!([call("ping")])).await;
-    assert_eq!(r.status(), 415);
+    assert_eq!(r.status(), 400);
     assert!(r.headers().get("www-authenticate").is_none());
+    let m: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(m["error"]["code"], -32600, "{m}");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod dev_emulator;
 mod hostile_input;
 mod http_extract;
 mod http_gate;
+mod http_gate_strict;
 mod http_gate_wire;
 mod http_metadata;
 mod http_org_details;
