@@ -36,6 +36,7 @@ pub use server::{
     shutdown_signal,
 };
 pub mod serve;
+pub use http::SessionLimits;
 pub use serve::{Drain, ServeLimits};
 
 // --- macros (tool output, ToolError, __private) ---

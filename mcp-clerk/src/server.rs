@@ -28,7 +28,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{MethodRouter, any_service};
@@ -44,7 +43,9 @@ use crate::backend::BackendClient;
 use crate::config::{ClerkConfig, ConfigError};
 use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
-use crate::http::{self as mcp_http, Discovery, HostPolicy, OriginPolicy, SessionBindings};
+use crate::http::{
+    self as mcp_http, Discovery, HostPolicy, OriginPolicy, SessionLimits, SessionRegistry,
+};
 use crate::policy::{Requirement, ToolPolicy};
 use crate::serve::{self, Drain, Health, LIVENESS_PATH, READINESS_PATH, ServeLimits, Signal};
 use crate::token::Verifier;
@@ -55,10 +56,8 @@ use crate::tool::guard::{Guarded, PolicyTable};
 /// The default request body limit (the same as rmcp's).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// How long a stateful session's owner is remembered without activity.
-const SESSION_BINDING_IDLE: Duration = Duration::from_secs(3600);
-/// How many stateful session owners are remembered.
-const SESSION_BINDING_CAPACITY: u64 = 100_000;
+/// The shortest keep-alive rmcp's session workers get (see `build`).
+const RMCP_KEEP_ALIVE_FLOOR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Whether the server keeps MCP sessions.
 ///
@@ -163,12 +162,19 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Where rmcp keeps sessions: nowhere (stateless), or in a session manager
+/// shared with the gate's [`SessionRegistry`].
+#[derive(Clone)]
+enum Sessions {
+    Stateless,
+    Stateful(Arc<LocalSessionManager>),
+}
+
 /// Mounts the resolved MCP handler.
-type Mount = Box<dyn FnOnce(StreamableHttpServerConfig, SessionMode) -> MethodRouter + Send>;
+type Mount = Box<dyn FnOnce(StreamableHttpServerConfig, Sessions) -> MethodRouter + Send>;
 /// Mounts a plain rmcp handler behind its policy table.
-type HandlerMount = Box<
-    dyn FnOnce(StreamableHttpServerConfig, SessionMode, Arc<PolicyTable>) -> MethodRouter + Send,
->;
+type HandlerMount =
+    Box<dyn FnOnce(StreamableHttpServerConfig, Sessions, Arc<PolicyTable>) -> MethodRouter + Send>;
 
 /// An MCP server whose tools are protected by Clerk.
 ///
@@ -218,6 +224,7 @@ pub struct McpServer {
     resource_documentation: Option<String>,
     limits: ServeLimits,
     drain: Drain,
+    session_limits: SessionLimits,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -230,6 +237,7 @@ impl std::fmt::Debug for McpServer {
             .field("config", &self.config)
             .field("mcp_path", &self.mcp_path)
             .field("session_mode", &self.session_mode)
+            .field("session_limits", &self.session_limits)
             .finish_non_exhaustive()
     }
 }
@@ -257,6 +265,7 @@ impl McpServer {
             resource_documentation: None,
             limits: ServeLimits::default(),
             drain: Drain::default(),
+            session_limits: SessionLimits::default(),
         }
     }
 
@@ -322,6 +331,25 @@ impl McpServer {
     /// resource URL, else `/mcp`.
     pub fn mcp_path(mut self, path: impl Into<String>) -> Self {
         self.mcp_path = Some(path.into());
+        self
+    }
+
+    /// How many stateful sessions live, per caller and in all, and how long an
+    /// unused one lasts (see [`SessionLimits`] for the defaults and what
+    /// happens at a cap). Applies in [`SessionMode::Stateful`], to
+    /// [`into_router`](Self::into_router) as well.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_clerk::{McpServer, SessionLimits, SessionMode};
+    ///
+    /// let server = McpServer::new("notes", "1.0.0")
+    ///     .session_mode(SessionMode::Stateful)
+    ///     .session_limits(SessionLimits::default().per_principal(4).idle_timeout(Duration::from_secs(120)));
+    /// # let _ = server;
+    /// ```
+    pub fn session_limits(mut self, limits: SessionLimits) -> Self {
+        self.session_limits = limits;
         self
     }
 
@@ -441,6 +469,7 @@ impl McpServer {
             resource_documentation,
             limits: _,
             drain: _,
+            session_limits,
         } = self;
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
@@ -518,15 +547,36 @@ impl McpServer {
         }
         let cancel = rmcp_config.cancellation_token.clone();
         let shutdown = CancelOnShutdown(Box::new(move || cancel.cancel()));
-        let rmcp_router = service(rmcp_config, session_mode);
+        // The gate's registry decides when a session ends and closes it here.
+        // rmcp's own keep-alive only reaps what the registry never saw (an
+        // `initialize` cut off before its answer); it also ends a session
+        // whose call sends nothing for that long, hence at least an hour.
+        let rmcp_sessions = (session_mode == SessionMode::Stateful).then(|| {
+            let mut manager = LocalSessionManager::default();
+            manager.session_config.keep_alive = Some(
+                session_limits
+                    .idle_timeout_value()
+                    .saturating_mul(2)
+                    .max(RMCP_KEEP_ALIVE_FLOOR),
+            );
+            Arc::new(manager)
+        });
+        let rmcp_router = service(
+            rmcp_config,
+            match &rmcp_sessions {
+                Some(manager) => Sessions::Stateful(Arc::clone(manager)),
+                None => Sessions::Stateless,
+            },
+        );
 
         // The gate.
         let verifier = config.as_ref().map(Verifier::new).transpose()?;
         let host_policy = HostPolicy::new(hosts.iter().map(String::as_str));
         let resource = ResourceInfo::new(resource_url, &mcp_path).with_hosts(host_policy.clone());
         let all_need_auth = policy_source.all_need_auth();
-        let sessions = (session_mode == SessionMode::Stateful && verifier.is_some())
-            .then(|| SessionBindings::new(SESSION_BINDING_CAPACITY, SESSION_BINDING_IDLE));
+        let sessions = (session_mode == SessionMode::Stateful).then(|| {
+            SessionRegistry::new(session_limits, rmcp_sessions.clone(), verifier.is_none())
+        });
         let backend = config
             .as_ref()
             .filter(|_| policy_source.any_needs_org_details())
@@ -625,18 +675,16 @@ impl McpServer {
 }
 
 /// Mounts an rmcp handler factory as a Streamable HTTP router.
-fn mount<S, F>(factory: F, config: StreamableHttpServerConfig, mode: SessionMode) -> MethodRouter
+fn mount<S, F>(factory: F, config: StreamableHttpServerConfig, sessions: Sessions) -> MethodRouter
 where
     S: ServerHandler + Send + 'static,
     F: Fn() -> Result<S, std::io::Error> + Send + Sync + 'static,
 {
-    match mode {
-        SessionMode::Stateful => any_service(StreamableHttpService::new(
-            factory,
-            Arc::new(LocalSessionManager::default()),
-            config,
-        )),
-        SessionMode::Stateless => any_service(StreamableHttpService::new(
+    match sessions {
+        Sessions::Stateful(manager) => {
+            any_service(StreamableHttpService::new(factory, manager, config))
+        }
+        Sessions::Stateless => any_service(StreamableHttpService::new(
             factory,
             Arc::new(NeverSessionManager::default()),
             config,

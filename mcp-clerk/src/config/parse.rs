@@ -225,6 +225,39 @@ pub(crate) fn duration(var: &'static str, value: &str) -> Result<Duration, Confi
     }
 }
 
+/// Parses a duration that must not be zero (a timeout or an idle time).
+pub(crate) fn positive_duration(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    let d = duration(var, value)?;
+    if d.is_zero() {
+        return Err(ConfigError::invalid(
+            var,
+            "a zero duration would end everything at once".to_owned(),
+            "give a duration such as 10s",
+        ));
+    }
+    Ok(d)
+}
+
+/// Parses a count that must be at least 1 (a cap); `help` gives an example.
+pub(crate) fn positive_count(
+    var: &'static str,
+    value: &str,
+    help: &'static str,
+) -> Result<usize, ConfigError> {
+    value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                var,
+                format!("`{value}` is not a positive whole number"),
+                help,
+            )
+        })
+}
+
 /// Parses a boolean: `true/false`, `1/0`, `yes/no`, `on/off`.
 pub(crate) fn boolean(var: &'static str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {

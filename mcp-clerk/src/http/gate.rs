@@ -40,10 +40,11 @@ use super::enrich;
 use super::origin::{HostPolicy, OriginPolicy};
 use super::peek::{self, Peek, Target};
 use super::resource::{ResourceInfo, ensure_host};
-use super::session::{SessionBindings, SessionCheck};
+use super::session::SessionRegistry;
 use crate::backend::BackendClient;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
+use crate::serve::conn::TrackedBody;
 use crate::token::{TokenError, Verifier, bearer_credentials};
 use crate::tool::dispatch::ToolSet;
 use crate::tool::guard::PolicyTable;
@@ -166,7 +167,7 @@ pub(crate) struct Gate {
     pub(crate) hosts: HostPolicy,
     pub(crate) origins: Arc<OriginPolicy>,
     pub(crate) max_body: usize,
-    pub(crate) sessions: Option<SessionBindings>,
+    pub(crate) sessions: Option<SessionRegistry>,
     /// Looks up OAuth callers' organization role and permissions, when the
     /// config has a secret key and some tool needs a role or permission.
     pub(crate) backend: Option<BackendClient>,
@@ -352,7 +353,7 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
     let Some(verifier) = &gate.verifier else {
         // Public tools only: a token sent anyway is never forwarded.
         parts.headers.remove(header::AUTHORIZATION);
-        return next.run(Request::from_parts(parts, body)).await;
+        return forward(&gate, parts, body, None, next).await;
     };
     if parts.method == Method::OPTIONS {
         // Not a CORS preflight (the CORS layer answered those): rmcp says 405.
@@ -423,43 +424,73 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
         }
     }
 
-    // Sessions belong to whoever created them.
+    forward(&gate, parts, body, identity, next).await
+}
+
+/// Hands the request to rmcp, keeping the session books: sessions belong to
+/// whoever created them and are counted. A request on a session holds a
+/// lease (the session is busy until its response ends); a request that may
+/// create one holds a reserved place.
+async fn forward(
+    gate: &Gate,
+    mut parts: http::request::Parts,
+    body: Body,
+    identity: Option<Identity>,
+    next: Next,
+) -> Response {
     let presented = parts
         .headers
         .get(SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    if let (Some(sessions), Some(id)) = (&gate.sessions, &presented)
-        && sessions.check(id, identity.as_ref()) == SessionCheck::Refused
-    {
-        tracing::debug!(status = 404, "session refused to a different principal");
-        return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+    let mut lease = None;
+    let mut reservation = None;
+    if let Some(sessions) = &gate.sessions {
+        match &presented {
+            Some(id) => match sessions.check(id, identity.as_ref()) {
+                Some(l) => lease = Some(l),
+                None => {
+                    tracing::debug!(status = 404, "session unknown, expired or another's");
+                    return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+                }
+            },
+            None if parts.method == Method::POST => match sessions.admit(identity.as_ref()) {
+                Ok(r) => reservation = Some(r),
+                Err(refusal) => {
+                    tracing::info!(?refusal, "new session refused");
+                    return refusal.into_response();
+                }
+            },
+            None => {}
+        }
     }
 
     let method = parts.method.clone();
-    if let Some(identity) = &identity {
-        parts.extensions.insert(identity.clone());
+    if let Some(identity) = identity {
+        parts.extensions.insert(identity);
     }
     let response = next.run(Request::from_parts(parts, body)).await;
 
     if let Some(sessions) = &gate.sessions {
-        match &presented {
-            None => {
-                if let Some(created) = response
-                    .headers()
-                    .get(SESSION_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                {
-                    sessions.bind(created, identity.as_ref());
-                }
-            }
-            Some(id) if method == Method::DELETE && response.status().is_success() => {
-                sessions.forget(id);
-            }
-            Some(_) => {}
+        if let Some(reservation) = reservation
+            && let Some(created) = response
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+        {
+            reservation.bind(created);
+        }
+        if let Some(id) = &presented
+            && method == Method::DELETE
+            && response.status().is_success()
+        {
+            sessions.forget(id);
         }
     }
-    response
+    match lease {
+        Some(lease) => response.map(|body| Body::new(TrackedBody::new(body, lease))),
+        None => response,
+    }
 }
 
 #[cfg(test)]

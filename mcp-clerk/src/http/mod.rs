@@ -33,7 +33,8 @@ pub use challenge::{Challenge, ChallengeError};
 pub use metadata::ProtectedResourceMetadata;
 
 pub(crate) use origin::{HostPolicy, OriginPolicy, default_hosts};
-pub(crate) use session::SessionBindings;
+pub use session::SessionLimits;
+pub(crate) use session::SessionRegistry;
 
 use as_mirror::{Mirror, OAUTH_AS_PATH, OIDC_PATH};
 use metadata::{MetadataState, metadata_route};

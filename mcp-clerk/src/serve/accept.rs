@@ -240,7 +240,7 @@ impl tower::Service<Request<Incoming>> for Tracked {
         let app = self.app.clone();
         Box::pin(async move {
             let response = app.oneshot(request).await?;
-            Ok(response.map(|body| Body::new(TrackedBody::new(body, in_flight, call))))
+            Ok(response.map(|body| Body::new(TrackedBody::new(body, (in_flight, call)))))
         })
     }
 }

@@ -309,26 +309,28 @@ where
     }
 }
 
-/// A response body that holds its request's [`InFlight`] until it ends.
-pub(crate) struct TrackedBody<B> {
+/// A response body that holds a guard (its request's [`InFlight`], a session
+/// lease) until it ends.
+pub(crate) struct TrackedBody<B, G> {
     inner: B,
-    _in_flight: InFlight,
-    _global: Option<super::drain::Call>,
+    _guard: G,
 }
 
-impl<B> TrackedBody<B> {
-    pub(crate) fn new(inner: B, in_flight: InFlight, global: Option<super::drain::Call>) -> Self {
+impl<B, G> TrackedBody<B, G> {
+    /// `guard` is dropped with the body: when the response has been sent, or
+    /// the connection carrying it is gone.
+    pub(crate) fn new(inner: B, guard: G) -> Self {
         Self {
             inner,
-            _in_flight: in_flight,
-            _global: global,
+            _guard: guard,
         }
     }
 }
 
-impl<B> Body for TrackedBody<B>
+impl<B, G> Body for TrackedBody<B, G>
 where
     B: Body<Data = Bytes> + Unpin,
+    G: Unpin,
 {
     type Data = Bytes;
     type Error = B::Error;

@@ -12,7 +12,7 @@
 //! - `options`: [`ServeLimits`] and [`Drain`].
 
 mod accept;
-mod conn;
+pub(crate) mod conn;
 mod drain;
 mod options;
 

@@ -76,23 +76,20 @@ impl ServeLimits {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut limits = Self::default();
         if let Some(v) = lookup("MCP_CLERK_HEADER_TIMEOUT") {
-            limits.header_read = positive("MCP_CLERK_HEADER_TIMEOUT", &v)?;
+            limits.header_read = parse::positive_duration("MCP_CLERK_HEADER_TIMEOUT", &v)?;
         }
         if let Some(v) = lookup("MCP_CLERK_BODY_TIMEOUT") {
-            limits.body_read = positive("MCP_CLERK_BODY_TIMEOUT", &v)?;
+            limits.body_read = parse::positive_duration("MCP_CLERK_BODY_TIMEOUT", &v)?;
         }
         if let Some(v) = lookup("MCP_CLERK_IDLE_TIMEOUT") {
-            limits.idle = positive("MCP_CLERK_IDLE_TIMEOUT", &v)?;
+            limits.idle = parse::positive_duration("MCP_CLERK_IDLE_TIMEOUT", &v)?;
         }
         if let Some(v) = lookup("MCP_CLERK_MAX_CONNECTIONS") {
-            let n = v.trim().parse::<usize>().ok().filter(|n| *n > 0);
-            limits.max_connections = Some(n.ok_or_else(|| {
-                ConfigError::invalid(
-                    "MCP_CLERK_MAX_CONNECTIONS",
-                    format!("`{v}` is not a positive whole number"),
-                    "give the most client connections to hold open at once, e.g. 2000",
-                )
-            })?);
+            limits.max_connections = Some(parse::positive_count(
+                "MCP_CLERK_MAX_CONNECTIONS",
+                &v,
+                "give the most client connections to hold open at once, e.g. 2000",
+            )?);
         }
         Ok(limits)
     }
@@ -277,18 +274,6 @@ impl Drain {
     pub fn deadline_value(&self) -> Duration {
         self.deadline
     }
-}
-
-fn positive(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
-    let d = parse::duration(var, value)?;
-    if d.is_zero() {
-        return Err(ConfigError::invalid(
-            var,
-            "a zero timeout would close every connection".to_owned(),
-            "give a duration such as 10s",
-        ));
-    }
-    Ok(d)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod http_gate_wire;
 mod http_metadata;
 mod http_org_details;
 mod http_server;
+mod http_sessions;
 mod macro_runtime;
 mod macro_schema;
 mod serve_drain;
