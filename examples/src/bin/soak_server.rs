@@ -7,12 +7,13 @@
 //! `soak_server <stateless|stateful> <issuer-url> [addr]` prints one line
 //! `READY <addr>` and serves until killed. `addr` defaults to
 //! `127.0.0.1:0`, and only loopback addresses are accepted. `WORKERS=n` sets
-//! the tokio worker threads.
+//! the tokio worker threads; `MCP_CLERK_MAX_SESSIONS` and the other
+//! `SessionLimits` variables set the session limits.
 
 use std::net::SocketAddr;
 
 use mcp_clerk::prelude::*;
-use mcp_clerk::{ClerkConfig, McpServer, SessionMode};
+use mcp_clerk::{ClerkConfig, McpServer, SessionLimits, SessionMode};
 
 /// Answers the caller's own user id (a signed-in caller is required).
 #[tool(auth = required)]
@@ -55,6 +56,7 @@ fn main() -> anyhow::Result<()> {
         let bound = McpServer::new("soak", "1")
             .clerk(config)
             .session_mode(mode)
+            .session_limits(SessionLimits::from_env()?)
             .tools(tools![whoami, ping])
             .bind(addr)
             .await?;
