@@ -175,7 +175,9 @@ impl ClerkConfigBuilder {
         self
     }
 
-    /// How long a fetched JWKS is used before a background refresh (`MCP_CLERK_JWKS_TTL`; default 5 min).
+    /// How often the JWKS is refetched (`MCP_CLERK_JWKS_TTL`; default 5 min), in the background
+    /// and whether or not requests arrive: a key removed from the JWKS stops verifying, cached
+    /// tokens included, within the TTL (plus the cooldown after a failed fetch).
     pub fn jwks_ttl(mut self, ttl: Duration) -> Self {
         self.jwks_ttl = Some(ttl);
         self

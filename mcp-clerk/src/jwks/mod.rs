@@ -5,15 +5,25 @@
 //! - Keys are fetched from `{issuer}/.well-known/jwks.json` and parsed once
 //!   into [`jsonwebtoken::DecodingKey`]s (RSA only; other keys are skipped).
 //! - A known `kid` is answered from memory, without waiting on the network.
-//!   Once the key set is older than the TTL, a background task refreshes it.
+//! - A scheduled task (started on first use, ended when the source is
+//!   dropped) refetches the key set whenever it is TTL old, whether or not
+//!   requests arrive: cache hits never reach the key source, so this is what
+//!   makes a key removed from the JWKS stop verifying cached tokens. A stale
+//!   key set met by a request also starts a background refresh.
 //! - An unknown `kid` triggers one refetch shared by every request waiting for
 //!   it (single flight). After any fetch, unknown kids cannot trigger another
 //!   until the cooldown has passed, so a kid spray cannot cause a fetch storm.
 //! - When a fetch fails or times out, the keys already known keep working.
 //!   With no key known at all, verification fails closed (and fetches are
 //!   retried at most once per second, or per cooldown if shorter).
-//! - A successful fetch replaces the key set (a key removed by rotation stops
-//!   verifying). A fetch that yields no usable key is treated as a failure.
+//! - A successful fetch replaces the key set. A key removed, or replaced
+//!   under its `kid`, stops verifying at once: new tokens find no key, and
+//!   cached verifications die with the key generation. A fetch that yields no
+//!   usable key is treated as a failure.
+//! - A `kid` listed twice with different keys is refused (`jwk-kid-mismatch`,
+//!   and a warning in the log): the token header cannot say which key is
+//!   meant, and "the last one wins" would let whoever can append a key to the
+//!   document choose. The same key listed twice counts once.
 
 mod parse;
 mod remote;

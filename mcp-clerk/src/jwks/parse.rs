@@ -31,25 +31,72 @@ struct RsaJwk {
 /// The usable keys of a JWKS, by `kid`.
 pub(crate) type KeyMap = HashMap<String, Arc<DecodingKey>>;
 
+/// An RSA key's modulus and exponent, leading zeros stripped.
+pub(crate) type RsaParts = (Vec<u8>, Vec<u8>);
+
+/// The modulus and exponent of each usable key, by `kid`.
+pub(crate) type Material = HashMap<String, RsaParts>;
+
+/// A parsed JWKS: the usable keys, and the key ids refused as ambiguous.
+pub(crate) struct Parsed {
+    pub(crate) keys: KeyMap,
+    /// Each usable key's modulus and exponent: a key replaced under the same
+    /// `kid` is a removal too.
+    pub(crate) material: Material,
+    /// Key ids listed more than once with different keys. Which one signed a
+    /// token cannot be told from its header, so none of them verifies
+    /// (`jwk-kid-mismatch`), rather than whichever came last.
+    pub(crate) ambiguous: Vec<String>,
+}
+
 /// Parses a JWKS body. Keys that are not RSA signature keys with a `kid`, an
 /// RS256/384/512 (or absent) `alg` and a modulus of at least 2048 bits are
-/// skipped. Returns `Err` if the body is not a JWKS at all.
-pub(crate) fn parse_jwks(body: &[u8]) -> Result<KeyMap, &'static str> {
+/// skipped; a `kid` listed twice with the same key counts once. Returns `Err`
+/// if the body is not a JWKS at all.
+pub(crate) fn parse_jwks(body: &[u8]) -> Result<Parsed, &'static str> {
     let doc: Document =
         serde_json::from_slice(body).map_err(|_| "the response is not a JWKS document")?;
-    let mut keys = KeyMap::new();
+    let mut found: HashMap<String, Option<RsaParts>> = HashMap::new();
     for value in doc.keys {
         let Ok(jwk) = serde_json::from_value::<RsaJwk>(value) else {
             continue;
         };
-        if let Some((kid, key)) = usable(jwk) {
-            keys.insert(kid, Arc::new(key));
+        let Some((kid, n, e)) = usable(jwk) else {
+            continue;
+        };
+        match found.get_mut(&kid) {
+            None => {
+                found.insert(kid, Some((n, e)));
+            }
+            Some(seen) => {
+                if seen.as_ref() != Some(&(n, e)) {
+                    *seen = None;
+                }
+            }
         }
     }
-    Ok(keys)
+    let mut parsed = Parsed {
+        keys: KeyMap::new(),
+        material: Material::new(),
+        ambiguous: Vec::new(),
+    };
+    for (kid, key) in found {
+        match key {
+            Some((n, e)) => {
+                let key = DecodingKey::from_rsa_raw_components(&n, &e);
+                parsed.keys.insert(kid.clone(), Arc::new(key));
+                parsed.material.insert(kid, (n, e));
+            }
+            None => parsed.ambiguous.push(kid),
+        }
+    }
+    parsed.ambiguous.sort();
+    Ok(parsed)
 }
 
-fn usable(jwk: RsaJwk) -> Option<(String, DecodingKey)> {
+/// The key id and the modulus and exponent (leading zeros stripped) of a
+/// usable key.
+fn usable(jwk: RsaJwk) -> Option<(String, Vec<u8>, Vec<u8>)> {
     if jwk.kty != "RSA" {
         return None;
     }
@@ -66,12 +113,12 @@ fn usable(jwk: RsaJwk) -> Option<(String, DecodingKey)> {
     let kid = jwk.kid.filter(|k| !k.is_empty())?;
     let n = URL_SAFE_NO_PAD.decode(jwk.n?).ok()?;
     let e = URL_SAFE_NO_PAD.decode(jwk.e?).ok()?;
-    let n_len = n.iter().skip_while(|b| **b == 0).count();
-    let e_len = e.iter().skip_while(|b| **b == 0).count();
-    if !(256..=1024).contains(&n_len) || e_len == 0 || e_len > 8 {
+    let n: Vec<u8> = n.into_iter().skip_while(|b| *b == 0).collect();
+    let e: Vec<u8> = e.into_iter().skip_while(|b| *b == 0).collect();
+    if !(256..=1024).contains(&n.len()) || e.is_empty() || e.len() > 8 {
         return None;
     }
-    Some((kid, DecodingKey::from_rsa_raw_components(&n, &e)))
+    Some((kid, n, e))
 }
 
 #[cfg(test)]
@@ -92,9 +139,21 @@ mod tests {
         let small = json!({"kty":"RSA","kid":"small","n":"AQAB","e":"AQAB"});
         let ec = json!({"kty":"EC","kid":"ec","crv":"P-256","x":"AA","y":"AA"});
         let body = json!({"keys":[good, enc, ps, no_kid, small, ec, 42]});
-        let keys = parse_jwks(body.to_string().as_bytes()).unwrap();
-        assert_eq!(keys.keys().collect::<Vec<_>>(), ["ins_good"]);
+        let parsed = parse_jwks(body.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["ins_good"]);
+        assert!(parsed.ambiguous.is_empty());
         assert!(parse_jwks(b"<html>").is_err());
-        assert!(parse_jwks(b"{\"keys\":[]}").unwrap().is_empty());
+        assert!(parse_jwks(b"{\"keys\":[]}").unwrap().keys.is_empty());
+    }
+
+    #[test]
+    fn a_kid_listed_twice_with_different_keys_is_refused() {
+        let one = SigningKey::generate("ins_twice").jwk();
+        let other = SigningKey::generate("ins_twice").jwk();
+        let good = SigningKey::generate("ins_good").jwk();
+        let body = json!({"keys":[one, good.clone(), other, good]});
+        let parsed = parse_jwks(body.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.keys.keys().collect::<Vec<_>>(), ["ins_good"]);
+        assert_eq!(parsed.ambiguous, ["ins_twice"]);
     }
 }

@@ -6,12 +6,16 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::DecodingKey;
 
-use super::parse::{KeyMap, parse_jwks};
+use super::parse::{KeyMap, Material, parse_jwks};
 use crate::config::{ClerkConfig, ConfigError};
 use crate::token::TokenError;
 
 /// Minimum time between fetches while no key is known.
 const NO_KEYS_RETRY: Duration = Duration::from_secs(1);
+
+/// The shortest wait between two scheduled refreshes (a TTL of zero would
+/// otherwise fetch in a loop).
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Largest JWKS body accepted.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -25,12 +29,18 @@ pub(crate) struct RemoteJwks {
     /// Held for the duration of one fetch: the single flight.
     fetch_lock: tokio::sync::Mutex<()>,
     refreshing: AtomicBool,
+    /// Whether the scheduled refresh (`keep_fresh`) runs.
+    scheduled: AtomicBool,
     generation: AtomicU64,
 }
 
 #[derive(Default)]
 struct State {
     keys: Arc<KeyMap>,
+    /// The current keys' material, to tell a key replaced under its `kid`.
+    material: Material,
+    /// Key ids the JWKS lists with more than one key: refused.
+    ambiguous: Vec<String>,
     /// When the current key set was fetched.
     loaded_at: Option<Instant>,
     /// When the last fetch (successful or not) finished.
@@ -58,6 +68,7 @@ impl RemoteJwks {
             state: RwLock::new(State::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
+            scheduled: AtomicBool::new(false),
             generation: AtomicU64::new(0),
         })
     }
@@ -89,6 +100,7 @@ impl RemoteJwks {
         self: &Arc<Self>,
         kid: &str,
     ) -> Result<Arc<DecodingKey>, TokenError> {
+        self.keep_fresh();
         let seen_attempts = {
             let state = self.read();
             let now = Instant::now();
@@ -103,6 +115,9 @@ impl RemoteJwks {
                 }
                 return Ok(key);
             }
+            if state.ambiguous.iter().any(|k| k == kid) {
+                return Err(TokenError::KidMismatch);
+            }
             if self.in_cooldown(&state, now) {
                 return Err(unknown_kid_error(&state));
             }
@@ -115,6 +130,9 @@ impl RemoteJwks {
             if let Some(key) = state.keys.get(kid) {
                 return Ok(Arc::clone(key));
             }
+            if state.ambiguous.iter().any(|k| k == kid) {
+                return Err(TokenError::KidMismatch);
+            }
             if state.attempts != seen_attempts || self.in_cooldown(&state, Instant::now()) {
                 return Err(unknown_kid_error(&state));
             }
@@ -123,6 +141,58 @@ impl RemoteJwks {
             Ok(keys) => keys.get(kid).cloned().ok_or(TokenError::KidMismatch),
             Err(()) => Err(TokenError::JwksUnavailable),
         }
+    }
+
+    /// Starts the scheduled refresh, once: the key set is refetched when it
+    /// is TTL old (or, after a failure, when the cooldown allows), whether or
+    /// not requests arrive. Cache hits never reach the key source, so without
+    /// it a key removed from the JWKS would keep verifying cached tokens. The
+    /// task ends when the key source is dropped.
+    fn keep_fresh(self: &Arc<Self>) {
+        if self.scheduled.load(Ordering::Acquire) || self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            self.scheduled.store(false, Ordering::Release);
+            return;
+        };
+        let weak = Arc::downgrade(self);
+        handle.spawn(async move {
+            loop {
+                let wait = match weak.upgrade() {
+                    Some(this) => this.until_due(Instant::now()),
+                    None => break,
+                };
+                tokio::time::sleep(wait).await;
+                let Some(this) = weak.upgrade() else { break };
+                let _flight = this.fetch_lock.lock().await;
+                let now = Instant::now();
+                if this.until_due(now).is_zero() {
+                    let _ = this.fetch_and_store().await;
+                }
+            }
+        });
+    }
+
+    /// How long until the key set is due for a refresh (zero: now), at least
+    /// [`MIN_REFRESH_INTERVAL`] after the last attempt.
+    fn until_due(&self, now: Instant) -> Duration {
+        let state = self.read();
+        let fresh_until = state.loaded_at.map(|t| t + self.ttl);
+        let window = if state.keys.is_empty() {
+            self.cooldown.min(NO_KEYS_RETRY)
+        } else {
+            self.cooldown
+        };
+        let earliest = state
+            .last_attempt
+            .map(|t| t + window.max(MIN_REFRESH_INTERVAL));
+        let due = match (fresh_until, earliest) {
+            (Some(f), Some(e)) => f.max(e),
+            (None, Some(e)) => e,
+            (f, None) => f.unwrap_or(now),
+        };
+        due.saturating_duration_since(now)
     }
 
     /// Refreshes in the background unless a refresh is already running.
@@ -153,7 +223,8 @@ impl RemoteJwks {
         });
     }
 
-    pub(super) async fn refresh_now(&self) -> Result<usize, TokenError> {
+    pub(super) async fn refresh_now(self: &Arc<Self>) -> Result<usize, TokenError> {
+        self.keep_fresh();
         let _flight = self.fetch_lock.lock().await;
         match self.fetch_and_store().await {
             Ok(keys) => Ok(keys.len()),
@@ -168,8 +239,15 @@ impl RemoteJwks {
         state.attempts += 1;
         state.last_attempt = Some(Instant::now());
         match result {
-            Ok(keys) => {
-                let removed = state.keys.keys().any(|kid| !keys.contains_key(kid));
+            Ok((keys, material, ambiguous)) => {
+                // A key gone, or replaced under its kid: cached verifications
+                // made with it are void.
+                let removed = state
+                    .material
+                    .iter()
+                    .any(|(kid, old)| material.get(kid) != Some(old));
+                state.material = material;
+                state.ambiguous = ambiguous;
                 if removed {
                     self.generation.fetch_add(1, Ordering::AcqRel);
                 }
@@ -193,7 +271,7 @@ impl RemoteJwks {
         }
     }
 
-    async fn fetch(&self) -> Result<KeyMap, String> {
+    async fn fetch(&self) -> Result<(KeyMap, Material, Vec<String>), String> {
         let mut response = self
             .client
             .get(&self.url)
@@ -218,11 +296,21 @@ impl RemoteJwks {
             }
             body.extend_from_slice(&chunk);
         }
-        let keys = parse_jwks(&body).map_err(str::to_owned)?;
-        if keys.is_empty() {
+        let parsed = parse_jwks(&body).map_err(str::to_owned)?;
+        if !parsed.ambiguous.is_empty() {
+            tracing::warn!(
+                url = %self.url,
+                kids = ?parsed.ambiguous,
+                "the JWKS lists these key ids more than once with different keys; \
+                 tokens naming them are refused (jwk-kid-mismatch)"
+            );
+        }
+        // Ambiguous keys are still keys the issuer published: the set is
+        // installed (and the old key under that kid stops verifying).
+        if parsed.keys.is_empty() && parsed.ambiguous.is_empty() {
             return Err("the JWKS holds no usable RSA signing key".to_owned());
         }
-        Ok(keys)
+        Ok((parsed.keys, parsed.material, parsed.ambiguous))
     }
 }
 

@@ -54,6 +54,23 @@ pub(crate) struct IssuerState {
     fetches: AtomicUsize,
     mode: AtomicU8,
     rotations: AtomicUsize,
+    /// Further keys published beside the current one (never signing).
+    extra: RwLock<Vec<serde_json::Value>>,
+}
+
+impl IssuerState {
+    fn document(&self) -> serde_json::Value {
+        let current = Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()));
+        let mut keys = vec![current.jwk()];
+        keys.extend(
+            self.extra
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        serde_json::json!({ "keys": keys })
+    }
 }
 
 /// A local stand-in for a Clerk instance's Frontend API: it serves
@@ -112,6 +129,7 @@ impl TestIssuer {
             fetches: AtomicUsize::new(0),
             mode: AtomicU8::new(JwksMode::Serve as u8),
             rotations: AtomicUsize::new(0),
+            extra: RwLock::new(Vec::new()),
         });
         let app = axum::Router::new()
             .route("/.well-known/jwks.json", get(jwks))
@@ -152,7 +170,32 @@ impl TestIssuer {
 
     /// The JWKS document currently served.
     pub fn jwks(&self) -> serde_json::Value {
-        serde_json::json!({ "keys": [self.current().jwk()] })
+        self.state.document()
+    }
+
+    /// Publishes one more key, freshly generated, under `kid`, beside the
+    /// current one; it signs nothing. Under the current `kid` it makes that
+    /// kid ambiguous, which a verifier must refuse (`jwk-kid-mismatch`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use mcp_clerk::testing::TestIssuer;
+    ///
+    /// let issuer = TestIssuer::start().await;
+    /// issuer.publish_extra_key(&issuer.kid());
+    /// let keys = issuer.jwks()["keys"].as_array().unwrap().clone();
+    /// assert_eq!(keys.len(), 2);
+    /// assert_eq!(keys[0]["kid"], keys[1]["kid"]);
+    /// assert_ne!(keys[0]["n"], keys[1]["n"]);
+    /// # }
+    /// ```
+    pub fn publish_extra_key(&self, kid: &str) {
+        let jwk = SigningKey::generate(kid.to_owned()).jwk();
+        self.state
+            .extra
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(jwk);
     }
 
     /// How many times the JWKS was requested (including failed and hung requests).
@@ -243,9 +286,6 @@ async fn jwks(State(state): State<Arc<IssuerState>>) -> Response {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
-        _ => {
-            let key = Arc::clone(&state.current.read().unwrap_or_else(|e| e.into_inner()));
-            Json(serde_json::json!({ "keys": [key.jwk()] })).into_response()
-        }
+        _ => Json(state.document()).into_response(),
     }
 }

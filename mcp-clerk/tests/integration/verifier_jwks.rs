@@ -230,9 +230,7 @@ async fn refresh_keys_loads_the_jwks() {
 #[tokio::test]
 async fn cache_hit_does_not_refetch() {
     let issuer = TestIssuer::start().await;
-    let v = verifier_with(&issuer, |b| {
-        b.jwks_ttl(Duration::ZERO).jwks_cooldown(Duration::ZERO)
-    });
+    let v = verifier_with(&issuer, |b| b.jwks_cooldown(Duration::ZERO));
     let token = issuer.oauth_token("u").sign();
     let first = v.verify(&token).await.unwrap();
     assert_eq!(issuer.jwks_fetches(), 1);
@@ -240,7 +238,7 @@ async fn cache_hit_does_not_refetch() {
         let again = v.verify(&token).await.unwrap();
         assert_eq!(again.user().id(), first.user().id());
     }
-    // With TTL 0 a miss would start a refresh; hits never reach the key source.
+    // Hits never reach the key source (the scheduled refresh waits for the TTL).
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(issuer.jwks_fetches(), 1);
     assert_eq!(v.cached_tokens(), 1);
@@ -331,37 +329,88 @@ async fn cache_stays_within_its_capacity() {
 #[tokio::test]
 async fn cache_entry_never_outlives_the_max_ttl() {
     let issuer = TestIssuer::start().await;
-    // JWKS TTL 0: every verification that misses the cache starts a refresh,
-    // so the fetch count tells hits from misses.
     let v = verifier_with(&issuer, |b| {
-        b.jwks_ttl(Duration::ZERO)
-            .jwks_cooldown(Duration::ZERO)
-            .token_cache_max_ttl(Duration::from_millis(300))
+        b.token_cache_max_ttl(Duration::from_millis(300))
     });
     let token = issuer.oauth_token("u").sign();
     v.verify(&token).await.unwrap();
     v.verify(&token).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(
-        issuer.jwks_fetches(),
-        1,
-        "the second verification was a hit"
-    );
     assert_eq!(v.cached_tokens(), 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    // (moka evicts expired entries lazily, so the entry count may lag; what
-    // matters is that the entry is no longer served.)
-    v.verify(&token).await.unwrap();
-    // The miss went to the (stale) key source, which refreshed in the background.
-    for _ in 0..50 {
-        if issuer.jwks_fetches() >= 2 {
+    // The entry dies at the max TTL (the count is read after moka's pending
+    // evictions run), long before the token's own expiry in an hour.
+    let mut count = 1;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        count = v.cached_tokens();
+        if count == 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert_eq!(count, 0, "the entry outlived its max TTL");
+    v.verify(&token).await.unwrap();
+    assert_eq!(v.cached_tokens(), 1, "verified again and cached anew");
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_verifying_cached_and_fresh_tokens_within_ttl_and_cooldown() {
+    let issuer = TestIssuer::start().await;
+    let (ttl, cooldown) = (Duration::from_millis(400), Duration::from_millis(200));
+    let v = verifier_with(&issuer, |b| b.jwks_ttl(ttl).jwks_cooldown(cooldown));
+    let cached = issuer.oauth_token("user_cached").sign();
+    let fresh = issuer.oauth_token("user_fresh").sign(); // never verified before the removal
+    v.verify(&cached).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 1);
+    issuer.rotate_key(); // the signing key leaves the JWKS
+    // No request at all meanwhile: the refresh runs on the TTL by itself.
+    tokio::time::sleep(ttl + cooldown + Duration::from_millis(300)).await;
+    assert!(issuer.jwks_fetches() >= 2, "refreshed without any request");
+    assert_eq!(code(&v, &cached).await, "jwk-kid-mismatch", "cached token");
+    assert_eq!(code(&v, &fresh).await, "jwk-kid-mismatch", "fresh token");
+    v.verify(&issuer.oauth_token("user_new").sign())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_scheduled_refresh_stops_with_the_verifier() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::from_millis(100))
+            .jwks_cooldown(Duration::ZERO)
+    });
+    v.verify(&issuer.oauth_token("u").sign()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(issuer.jwks_fetches() >= 2, "refreshes on its TTL");
+    drop(v);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after_drop = issuer.jwks_fetches();
+    tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(
         issuer.jwks_fetches(),
-        2,
-        "verified again, not served from the cache"
+        after_drop,
+        "no refresh after the drop"
     );
+}
+
+#[tokio::test]
+async fn a_kid_listed_twice_with_different_keys_is_refused() {
+    let issuer = TestIssuer::start().await;
+    let v = verifier_with(&issuer, |b| {
+        b.jwks_ttl(Duration::from_millis(300))
+            .jwks_cooldown(Duration::ZERO)
+    });
+    let token = issuer.oauth_token("u").sign();
+    v.verify(&token).await.unwrap();
+    // The JWKS now lists the token's kid twice: which key is meant cannot be
+    // told, so neither is used, for cached and new tokens alike.
+    issuer.publish_extra_key(&issuer.kid());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(code(&v, &token).await, "jwk-kid-mismatch");
+    assert_eq!(
+        code(&v, &issuer.oauth_token("other").sign()).await,
+        "jwk-kid-mismatch"
+    );
+    // A fresh verifier refuses it from its first fetch.
+    let fresh = verifier(issuer.config());
+    assert_eq!(code(&fresh, &token).await, "jwk-kid-mismatch");
 }
