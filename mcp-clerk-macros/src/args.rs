@@ -64,7 +64,7 @@ pub(crate) fn analyze(
                 errors.push_tokens(
                     &*r,
                     "`#[tool]` does not support methods (`self` receivers)",
-                    Some("write a free function; keep shared state in a `static` (e.g. `std::sync::OnceLock`) or read it through an injected argument"),
+                    Some("write a free function and take the shared value as `State<T>`, given to the server with `McpServer::state(value)`"),
                 );
                 continue;
             }
@@ -319,7 +319,7 @@ pub(crate) fn injected(ty: &Type) -> Option<Injected> {
     match name.as_str() {
         "ClerkUser" | "Identity" => Some(Injected::User),
         "ClerkOrg" => Some(Injected::Org),
-        "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" => {
+        "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" | "State" => {
             Some(Injected::Other)
         }
         _ => None,

@@ -318,6 +318,7 @@ fn tool_def_body(
     let mut setup = Vec::new();
     let mut schema_args = Vec::new();
     let mut injects = Vec::new();
+    let mut requires = Vec::new();
     let mut takes = Vec::new();
     let mut binds = Vec::new();
     let mut call_args = Vec::new();
@@ -329,12 +330,19 @@ fn tool_def_body(
         call_args.push(value.clone());
         let ps = at(p, span);
         match &param.kind {
-            Kind::Inject => injects.push(quote_spanned! {span=>
-                let #value = match <#ty as #ps::FromToolCall>::from_tool_call(&mut __mcp_call) {
-                    ::core::result::Result::Ok(__mcp_ok) => __mcp_ok,
-                    ::core::result::Result::Err(__mcp_err) => return ::core::result::Result::Err(__mcp_err),
-                };
-            }),
+            Kind::Inject => {
+                injects.push(quote_spanned! {span=>
+                    let #value = match <#ty as #ps::FromToolCall>::from_tool_call(&mut __mcp_call) {
+                        ::core::result::Result::Ok(__mcp_ok) => __mcp_ok,
+                        ::core::result::Result::Err(__mcp_err) => return ::core::result::Result::Err(__mcp_err),
+                    };
+                });
+                // A `State<T>` (or any injected type needing server state)
+                // is checked when the server is built.
+                requires.push(quote_spanned! {span=>
+                    .requires_state(<#ty as #ps::FromToolCall>::required_state())
+                });
+            }
             Kind::Struct => {
                 let spec = format_ident!("__mcp_a{i}");
                 setup.push(quote_spanned! {span=>
@@ -430,6 +438,7 @@ fn tool_def_body(
                 __mcp_output.convert(#call)
             },
         )
+        #(#requires)*
     };
     quote! {
         #output

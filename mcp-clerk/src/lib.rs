@@ -72,6 +72,7 @@ pub mod dev;
 
 pub use identity::{ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
+pub use tool::state::State;
 pub use tool::{ToolCall, ToolDef};
 
 /// Items generated code refers to. Not a public API: names here may change in any release.

@@ -30,6 +30,7 @@
 pub use crate::error::ToolError;
 pub use crate::identity::{ClerkOrg, ClerkUser};
 pub use crate::tool::ToolDef;
+pub use crate::tool::state::State;
 pub use crate::{ClerkConfig, McpServer};
 #[cfg(feature = "macros")]
 pub use crate::{tool, tools};

@@ -52,6 +52,7 @@ use crate::token::Verifier;
 use crate::tool::ToolDef;
 use crate::tool::dispatch::{Dispatcher, ToolSet};
 use crate::tool::guard::{Guarded, PolicyTable};
+use crate::tool::state::States;
 
 /// The default request body limit (the same as rmcp's).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -119,6 +120,18 @@ pub enum BuildError {
          call `.clerk(ClerkConfig::from_env()?)`"
     )]
     MissingConfig(String),
+    /// A tool takes a [`State<T>`](crate::tool::state::State) the server was
+    /// not given with [`McpServer::state`].
+    #[error(
+        "tool `{tool}` takes `State<{type_name}>` but the server has no such state; \
+         call `.state(value)` with a `{type_name}`"
+    )]
+    MissingState {
+        /// The tool.
+        tool: String,
+        /// The state's type name.
+        type_name: &'static str,
+    },
     /// The MCP path is not an absolute path.
     #[error("invalid MCP path `{0}`: it must start with `/` and not end with `/`")]
     InvalidPath(String),
@@ -225,6 +238,7 @@ pub struct McpServer {
     limits: ServeLimits,
     drain: Drain,
     session_limits: SessionLimits,
+    states: States,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -266,6 +280,7 @@ impl McpServer {
             limits: ServeLimits::default(),
             drain: Drain::default(),
             session_limits: SessionLimits::default(),
+            states: States::default(),
         }
     }
 
@@ -311,6 +326,36 @@ impl McpServer {
     /// Adds tools (duplicate names are a [`BuildError`]).
     pub fn tools(mut self, tools: impl IntoIterator<Item = ToolDef>) -> Self {
         self.tools.extend(tools);
+        self
+    }
+
+    /// Shares `value` with every tool that takes a [`State<T>`](crate::tool::state::State)
+    /// of its type (cloned per call: give a pool, a client or an `Arc`). Call
+    /// it once per type; a second value of the same type replaces the first.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcp_clerk::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct Db(Arc<Vec<&'static str>>);
+    ///
+    /// /// How many rows?
+    /// #[tool]
+    /// async fn rows(State(db): State<Db>) -> String {
+    ///     db.0.len().to_string()
+    /// }
+    ///
+    /// let router = McpServer::new("db", "1")
+    ///     .state(Db(Arc::new(vec!["a", "b"])))
+    ///     .state(42_u32) // any number of states, one per type
+    ///     .tools(tools![rows])
+    ///     .into_router()?;
+    /// # let _ = router;
+    /// # Ok::<(), mcp_clerk::BuildError>(())
+    /// ```
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.states.insert(value);
         self
     }
 
@@ -470,6 +515,7 @@ impl McpServer {
             limits: _,
             drain: _,
             session_limits,
+            states,
         } = self;
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
@@ -495,9 +541,23 @@ impl McpServer {
                 (policies, mount_handler)
             }
             None => {
+                if let Some((tool, key)) = tools.iter().find_map(|t| {
+                    let missing = t.required_states().iter().find(|k| !states.contains(k))?;
+                    Some((t.name().to_owned(), *missing))
+                }) {
+                    return Err(BuildError::MissingState {
+                        tool,
+                        type_name: key.type_name(),
+                    });
+                }
                 let set = Arc::new(ToolSet::new(tools).map_err(BuildError::DuplicateTool)?);
-                let dispatcher =
-                    Dispatcher::new(&name, &version, instructions.as_deref(), set.clone());
+                let dispatcher = Dispatcher::new(
+                    &name,
+                    &version,
+                    instructions.as_deref(),
+                    set.clone(),
+                    states,
+                );
                 let mount_dispatcher: Mount = Box::new(move |config, mode| {
                     mount(move || Ok(dispatcher.clone()), config, mode)
                 });

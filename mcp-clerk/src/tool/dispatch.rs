@@ -30,6 +30,7 @@ use tracing::Instrument;
 use crate::extract;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
+use crate::tool::state::States;
 use crate::tool::{ToolCall, ToolDef};
 
 /// The message for a tool the caller cannot see: unknown, or hidden because the
@@ -103,6 +104,7 @@ pub(crate) struct Dispatcher {
 struct Inner {
     info: ServerConfig,
     tools: Arc<ToolSet>,
+    states: States,
 }
 
 impl Dispatcher {
@@ -111,6 +113,7 @@ impl Dispatcher {
         version: &str,
         instructions: Option<&str>,
         tools: Arc<ToolSet>,
+        states: States,
     ) -> Self {
         let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new(name, version));
@@ -118,7 +121,11 @@ impl Dispatcher {
             info = info.with_instructions(instructions);
         }
         Self {
-            inner: Arc::new(Inner { info, tools }),
+            inner: Arc::new(Inner {
+                info,
+                tools,
+                states,
+            }),
         }
     }
 }
@@ -172,14 +179,13 @@ impl ServerHandler for Dispatcher {
     ) -> Result<CallToolResponse, ErrorData> {
         let identity = extract::identity(&context.extensions).cloned();
         let tools = self.inner.tools.clone();
+        let states = self.inner.states.clone();
         let tool = tools.get(&request.name).map(|t| (t, t.policy()));
         checked_call(request, tool, identity, |tool, request, identity| {
-            tool.call(ToolCall::new(
-                request.name,
-                request.arguments,
-                identity,
-                context,
-            ))
+            tool.call(
+                ToolCall::new(request.name, request.arguments, identity, context)
+                    .with_states(states),
+            )
         })
         .await
     }

@@ -16,6 +16,7 @@
 //! | [`Peer<RoleServer>`] | the connected client (notifications, sampling, …) | |
 //! | [`Extensions`] | the request's extensions (`http::request::Parts` inside) | |
 //! | [`RequestId`] | the JSON-RPC request id | |
+//! | [`State<T>`](crate::tool::state::State) | a clone of the state given with [`McpServer::state`](crate::McpServer::state) | the server was given a `T` (checked when it is built) |
 //!
 //! Any other type implementing [`FromToolCall`] can be injected by marking the
 //! argument `#[inject]`.
@@ -61,13 +62,19 @@ use crate::tool::ToolCall;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     label = "not an injectable type",
-    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
+    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `State<T>`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
     note = "to read this argument from the client's JSON instead, mark it `#[arg]`"
 )]
 pub trait FromToolCall: Sized {
     /// Reads the value from the call. An `Err` is sent to the client as a
     /// JSON-RPC error.
     fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData>;
+
+    /// The server state this argument reads, if any: checked when the server
+    /// is built (see [`State`](crate::tool::state::State)). `None` by default.
+    fn required_state() -> Option<crate::tool::state::StateKey> {
+        None
+    }
 }
 
 fn no_user() -> ErrorData {

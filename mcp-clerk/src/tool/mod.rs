@@ -27,6 +27,7 @@
 
 pub(crate) mod dispatch;
 pub(crate) mod guard;
+pub mod state;
 
 pub mod args;
 pub mod inject;
@@ -92,6 +93,7 @@ pub struct ToolCall {
     arguments: Option<JsonObject>,
     identity: Option<Identity>,
     context: RequestContext<RoleServer>,
+    states: state::States,
 }
 
 impl ToolCall {
@@ -107,7 +109,20 @@ impl ToolCall {
             arguments,
             identity,
             context,
+            states: state::States::default(),
         }
+    }
+
+    /// Gives the call a state value, as [`McpServer::state`](crate::McpServer::state)
+    /// does for every call (for calls built by hand, in tests).
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.states.insert(value);
+        self
+    }
+
+    pub(crate) fn with_states(mut self, states: state::States) -> Self {
+        self.states = states;
+        self
     }
 
     /// The tool's name.
@@ -180,6 +195,7 @@ pub struct ToolDef {
     descriptor: Tool,
     policy: ToolPolicy,
     handler: ToolHandler,
+    states: Vec<state::StateKey>,
 }
 
 impl ToolDef {
@@ -193,7 +209,25 @@ impl ToolDef {
             descriptor,
             policy,
             handler: Arc::new(move |call| Box::pin(handler(call))),
+            states: Vec::new(),
         }
+    }
+
+    /// Declares that the handler reads a state of this type (`#[tool]` does
+    /// it for each `State<T>` argument; `None` is ignored). Building a server
+    /// without that state is a [`BuildError::MissingState`](crate::BuildError::MissingState).
+    pub fn requires_state(mut self, key: impl Into<Option<state::StateKey>>) -> Self {
+        if let Some(key) = key.into()
+            && !self.states.contains(&key)
+        {
+            self.states.push(key);
+        }
+        self
+    }
+
+    /// The state types the handler reads.
+    pub fn required_states(&self) -> &[state::StateKey] {
+        &self.states
     }
 
     /// The tool's name.
