@@ -319,9 +319,8 @@ pub(crate) fn injected(ty: &Type) -> Option<Injected> {
     match name.as_str() {
         "ClerkUser" | "Identity" => Some(Injected::User),
         "ClerkOrg" => Some(Injected::Org),
-        "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" | "State" => {
-            Some(Injected::Other)
-        }
+        "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" | "State"
+        | "Progress" | "ClientLog" => Some(Injected::Other),
         _ => None,
     }
 }

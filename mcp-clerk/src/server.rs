@@ -559,7 +559,7 @@ impl McpServer {
                     states,
                 );
                 let mount_dispatcher: Mount = Box::new(move |config, mode| {
-                    mount(move || Ok(dispatcher.clone()), config, mode)
+                    mount(move || Ok(dispatcher.for_session()), config, mode)
                 });
                 (Policies::Tools(set), mount_dispatcher)
             }

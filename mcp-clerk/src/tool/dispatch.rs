@@ -30,6 +30,7 @@ use tracing::Instrument;
 use crate::extract;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
+use crate::tool::notify::{LogLevel, LogThreshold};
 use crate::tool::state::States;
 use crate::tool::{ToolCall, ToolDef};
 
@@ -98,6 +99,8 @@ impl ToolSet {
 #[derive(Clone, Debug)]
 pub(crate) struct Dispatcher {
     inner: Arc<Inner>,
+    /// The client's `logging/setLevel`, per session (see [`Dispatcher::for_session`]).
+    log_threshold: LogThreshold,
 }
 
 #[derive(Debug)]
@@ -108,6 +111,7 @@ struct Inner {
 }
 
 impl Dispatcher {
+    #[allow(deprecated)] // `enable_logging`: MCP logging (SEP-2577); clients still use it
     pub(crate) fn new(
         name: &str,
         version: &str,
@@ -115,8 +119,13 @@ impl Dispatcher {
         tools: Arc<ToolSet>,
         states: States,
     ) -> Self {
-        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(name, version));
+        let mut info = ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_logging()
+                .build(),
+        )
+        .with_server_info(Implementation::new(name, version));
         if let Some(instructions) = instructions {
             info = info.with_instructions(instructions);
         }
@@ -126,6 +135,16 @@ impl Dispatcher {
                 tools,
                 states,
             }),
+            log_threshold: LogThreshold::default(),
+        }
+    }
+
+    /// The handler of one new session (rmcp asks for one per session, or per
+    /// request when stateless): the tools are shared, the log level is its own.
+    pub(crate) fn for_session(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            log_threshold: LogThreshold::default(),
         }
     }
 }
@@ -146,6 +165,16 @@ fn tool_error(message: String) -> Result<CallToolResponse, ErrorData> {
 impl ServerHandler for Dispatcher {
     fn get_info(&self) -> ServerConfig {
         self.inner.info.clone()
+    }
+
+    #[allow(deprecated)] // MCP logging (SEP-2577); clients still send it
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.log_threshold.set(LogLevel::from_rmcp(request.level));
+        Ok(())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -180,11 +209,13 @@ impl ServerHandler for Dispatcher {
         let identity = extract::identity(&context.extensions).cloned();
         let tools = self.inner.tools.clone();
         let states = self.inner.states.clone();
+        let threshold = self.log_threshold.clone();
         let tool = tools.get(&request.name).map(|t| (t, t.policy()));
         checked_call(request, tool, identity, |tool, request, identity| {
             tool.call(
                 ToolCall::new(request.name, request.arguments, identity, context)
-                    .with_states(states),
+                    .with_states(states)
+                    .with_log_threshold(threshold),
             )
         })
         .await

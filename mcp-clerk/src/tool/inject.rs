@@ -16,6 +16,8 @@
 //! | [`Peer<RoleServer>`] | the connected client (notifications, sampling, …) | |
 //! | [`Extensions`] | the request's extensions (`http::request::Parts` inside) | |
 //! | [`RequestId`] | the JSON-RPC request id | |
+//! | [`Progress`](crate::tool::notify::Progress) | reports `notifications/progress` for this call (when the client sent a progress token) | |
+//! | [`ClientLog`](crate::tool::notify::ClientLog) | sends `notifications/message` at or above the client's `logging/setLevel` | |
 //! | [`State<T>`](crate::tool::state::State) | a clone of the state given with [`McpServer::state`](crate::McpServer::state) | the server was given a `T` (checked when it is built) |
 //!
 //! Any other type implementing [`FromToolCall`] can be injected by marking the
@@ -62,7 +64,7 @@ use crate::tool::ToolCall;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     label = "not an injectable type",
-    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `State<T>`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
+    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `State<T>`, `Progress`, `ClientLog`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
     note = "to read this argument from the client's JSON instead, mark it `#[arg]`"
 )]
 pub trait FromToolCall: Sized {

@@ -27,6 +27,7 @@
 
 pub(crate) mod dispatch;
 pub(crate) mod guard;
+pub mod notify;
 pub mod state;
 
 pub mod args;
@@ -94,6 +95,7 @@ pub struct ToolCall {
     identity: Option<Identity>,
     context: RequestContext<RoleServer>,
     states: state::States,
+    log_threshold: notify::LogThreshold,
 }
 
 impl ToolCall {
@@ -110,6 +112,7 @@ impl ToolCall {
             identity,
             context,
             states: state::States::default(),
+            log_threshold: notify::LogThreshold::default(),
         }
     }
 
@@ -122,6 +125,11 @@ impl ToolCall {
 
     pub(crate) fn with_states(mut self, states: state::States) -> Self {
         self.states = states;
+        self
+    }
+
+    pub(crate) fn with_log_threshold(mut self, threshold: notify::LogThreshold) -> Self {
+        self.log_threshold = threshold;
         self
     }
 

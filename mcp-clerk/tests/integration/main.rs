@@ -24,6 +24,7 @@ mod macro_runtime;
 mod macro_schema;
 mod serve_drain;
 mod serve_limits;
+mod tool_notify;
 mod tool_state;
 mod verifier_config;
 mod verifier_jwks;
