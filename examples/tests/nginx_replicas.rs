@@ -454,13 +454,17 @@ struct Cluster {
 
 impl Cluster {
     async fn start(limit: Limit) -> Cluster {
+        Cluster::with_replicas(limit, 3).await
+    }
+
+    async fn with_replicas(limit: Limit, n: usize) -> Cluster {
         let issuer = TestIssuer::start().await;
         // nginx's port comes first (the replicas name it in their resource
         // URL): it starts with a placeholder upstream, then gets the replicas.
         let nginx = Nginx::start(&[free_port()], limit);
         let log = nginx.dir.0.join("replicas.log");
         let url = nginx.url();
-        let replicas: Vec<Replica> = (0..3)
+        let replicas: Vec<Replica> = (0..n)
             .map(|_| Replica::start(issuer.issuer(), &url, 0, &log))
             .collect();
         for r in &replicas {
@@ -606,7 +610,8 @@ struct Load {
 }
 
 impl Load {
-    fn start(issuer: &TestIssuer, url: &str, clients: usize) -> Load {
+    /// `keep_alive: false` opens a connection per call (see below).
+    fn start(issuer: &TestIssuer, url: &str, clients: usize, keep_alive: bool) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicUsize::new(0));
         let tasks = (0..clients)
@@ -620,7 +625,7 @@ impl Load {
                     // at that moment (nginx's own race, not the replicas')
                     let http = reqwest::Client::builder()
                         .timeout(Duration::from_secs(20))
-                        .pool_max_idle_per_host(0)
+                        .pool_max_idle_per_host(if keep_alive { usize::MAX } else { 0 })
                         .build()
                         .expect("HTTP client");
                     let mut calls = Vec::new();
@@ -677,7 +682,7 @@ const CLIENTS: usize = 6;
 async fn a_rolling_restart_under_load_fails_no_call_and_answers_every_user_as_itself() {
     let _serial = SERIAL.lock().await;
     let mut cluster = Cluster::start(UNLIMITED).await;
-    let load = Load::start(&cluster.issuer, &cluster.nginx.url(), CLIENTS);
+    let load = Load::start(&cluster.issuer, &cluster.nginx.url(), CLIENTS, false);
     load.progress(50).await;
 
     // See the module documentation: `NGINX_RESTART=sigterm-only` runs the
@@ -752,7 +757,7 @@ async fn a_rolling_restart_under_load_fails_no_call_and_answers_every_user_as_it
 async fn a_killed_replica_fails_only_the_calls_in_flight() {
     let _serial = SERIAL.lock().await;
     let mut cluster = Cluster::start(UNLIMITED).await;
-    let load = Load::start(&cluster.issuer, &cluster.nginx.url(), CLIENTS);
+    let load = Load::start(&cluster.issuer, &cluster.nginx.url(), CLIENTS, false);
     load.progress(100).await;
 
     let port = cluster.replicas[1].port;
@@ -946,4 +951,104 @@ async fn nginx_reads_the_mcp_method_headers_and_limits_only_tool_calls() {
     }
     assert_eq!(with("\" 429 "), 3, "{log}");
     cluster.assert_no_token_logged();
+}
+
+/// The replica's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Not a test: `bash bench/replicas.sh` runs it on a release build. Calls/s
+/// through nginx with 1 and with 3 replicas (rounds alternating the order,
+/// keep-alive clients), each replica's RSS after the load, and the memory an
+/// idle keep-alive connection costs a replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: bash bench/replicas.sh"]
+async fn measure_replicas() {
+    let _serial = SERIAL.lock().await;
+    let rounds = env_or("ROUNDS", 3);
+    let seconds = env_or("DURATION", 5);
+    let clients = env_or("CLIENTS", 16) as usize;
+    let idle = env_or("IDLE_CONNECTIONS", 1000) as usize;
+    let mut rates: Vec<(usize, f64)> = Vec::new();
+    let mut rss: Vec<u64> = Vec::new();
+    for round in 0..rounds {
+        let order = if round % 2 == 0 { [1, 3] } else { [3, 1] };
+        for n in order {
+            let cluster = Cluster::with_replicas(UNLIMITED, n).await;
+            let load = Load::start(&cluster.issuer, &cluster.nginx.url(), clients, true);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let from = load.done.load(Ordering::SeqCst);
+            let started = Instant::now();
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            let made = load.done.load(Ordering::SeqCst) - from;
+            let rate = made as f64 / started.elapsed().as_secs_f64();
+            let calls = load.stop().await;
+            let bad = calls
+                .iter()
+                .filter(|c| !matches!(c.outcome, Outcome::Right))
+                .count();
+            assert_eq!(bad, 0, "every answer right during the measurement");
+            if n == 3 {
+                rss.extend(cluster.replicas.iter().map(|r| rss_kib(r.child.0.id())));
+            }
+            println!("round {round}: {n} replica(s): {rate:.0} calls/s");
+            rates.push((n, rate));
+        }
+    }
+    let median = |n: usize| {
+        let mut v: Vec<f64> = rates.iter().filter(|r| r.0 == n).map(|r| r.1).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (one, three) = (median(1), median(3));
+
+    // Idle keep-alive connections held open to one replica.
+    let cluster = Cluster::with_replicas(UNLIMITED, 1).await;
+    let replica = &cluster.replicas[0];
+    let pid = replica.child.0.id();
+    let before = rss_kib(pid);
+    let mut held = Vec::with_capacity(idle);
+    for _ in 0..idle {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", replica.port))
+            .await
+            .expect("connect");
+        conn.write_all(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        held.push(conn);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid);
+    let per_connection = (after.saturating_sub(before)) as f64 * 1024.0 / idle as f64;
+    drop(held);
+
+    println!(
+        "REPLICAS calls/s (median of {rounds}, {clients} clients, {seconds} s): 1 replica {one:.0}, \
+         3 replicas {three:.0}, ratio {:.2}",
+        three / one
+    );
+    println!("REPLICAS RSS per replica after the load (KiB): {rss:?}");
+    println!(
+        "REPLICAS idle keep-alive connections: {idle} held, RSS {before} -> {after} KiB, \
+         ~{per_connection:.0} bytes each"
+    );
 }

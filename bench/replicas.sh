@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Replicas behind nginx: calls/s through deploy/nginx/mcp-clerk.conf with 1 and
+# with 3 release `soak_server` replicas (ROUNDS rounds of DURATION s, the order
+# alternating, CLIENTS keep-alive clients each calling `whoami` as its own user,
+# every answer checked), the replicas' RSS after the load, and the memory an idle
+# keep-alive connection costs a replica (IDLE_CONNECTIONS held open).
+# Needs nginx (scripts/test.sh installs it). On a 2-core machine nginx, the
+# replicas and the clients share the same cores: more replicas cannot add CPU.
+#
+#   bash bench/replicas.sh
+#   ROUNDS=5 DURATION=10 CLIENTS=32 bash bench/replicas.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-5} CLIENTS=${CLIENTS:-16}
+export IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-1000}
+cargo test --release -q -p mcp-clerk-examples --test nginx_replicas -- \
+  --ignored --exact measure_replicas --nocapture
