@@ -1,6 +1,7 @@
 //! Three stateless `soak_server` replicas behind nginx, configured by the
-//! committed `deploy/nginx/mcp-clerk.conf` (rendered with loopback ports and a
-//! temporary directory, nothing else changed), all trusting one `TestIssuer`
+//! committed `deploy/nginx/mcp-clerk.conf` (rendered with loopback ports, a
+//! temporary log directory and a per-test `tools/call` rate, nothing else
+//! changed), all trusting one `TestIssuer`
 //! whose JWKS endpoint counts its fetches:
 //! - a rolling restart of every replica under load from several clients,
 //!   each its own user: no failed call, no caller ever answered as another.
@@ -373,7 +374,11 @@ impl Replica {
             .env("MCP_CLERK_DRAIN_DELAY", DRAIN_DELAY)
             .env("MCP_CLERK_DRAIN_DEADLINE", "10s")
             .env("RUST_LOG", "warn")
-            .env("WORKERS", "1")
+            // one tokio worker each (REPLICA_WORKERS for bench/replicas.sh)
+            .env(
+                "WORKERS",
+                std::env::var("REPLICA_WORKERS").unwrap_or_else(|_| "1".to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr);
