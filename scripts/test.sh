@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh machine: installs what the suite needs
-# (Debian packages for the browser and real-client tests; the pinned npm packages and
+# (Debian packages for the browser, real-client and nginx tests; the pinned npm packages and
 # Node 22 are installed by the tests themselves into target/js-deps), then runs unit,
 # integration, UI, doc and end-to-end tests.
 set -euo pipefail
@@ -13,6 +13,11 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   need_apt+=(chromium)
+fi
+# nginx (examples/tests/nginx_replicas.rs): Debian installs it as /usr/sbin/nginx, which
+# is not on a non-root user's PATH; NGINX names another binary (the test reads it too).
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x "${NGINX:-/usr/sbin/nginx}" ]; then
+  need_apt+=(nginx)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=()

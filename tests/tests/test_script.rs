@@ -1,7 +1,9 @@
 //! `scripts/test.sh` (the README's test command) installs exactly the Debian
-//! packages that are missing — `node`, `npm` and `chromium` are checked one by
-//! one, since Debian's `nodejs` does not ship `npm` — with one `apt-get update`,
-//! through `sudo` when not root, then runs the workspace tests.
+//! packages that are missing — `node`, `npm`, `chromium` and `nginx` are
+//! checked one by one, since Debian's `nodejs` does not ship `npm` — with one
+//! `apt-get update`, through `sudo` when not root, then runs the workspace
+//! tests. nginx also counts as present at `$NGINX` (default `/usr/sbin/nginx`,
+//! off a user's `PATH`); the sandbox points `NGINX` at a file of its own.
 //!
 //! The script runs with a `PATH` holding only stubs that record their calls.
 
@@ -16,13 +18,14 @@ struct Sandbox {
 impl Sandbox {
     /// A stub directory with `present` commands that do nothing, recorders for
     /// `apt-get`, `sudo` and `cargo`, `id -u` answering `uid`, and the real
-    /// `dirname` and `env`.
+    /// `dirname` and `env`; `sbin/nginx` exists when `present` has `sbin/nginx`.
     fn new(name: &str, present: &[&str], uid: u32, with_sudo: bool) -> Self {
         let dir =
             std::env::temp_dir().join(format!("mcp-clerk-test-sh-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(dir.join("sbin")).unwrap();
         let log = dir.join("calls.log");
         let stub = |name: &str, body: &str| {
             let path = bin.join(name);
@@ -30,7 +33,13 @@ impl Sandbox {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         };
         for cmd in present {
-            stub(cmd, "exit 0");
+            if let Some(sbin) = cmd.strip_prefix("sbin/") {
+                let path = dir.join("sbin").join(sbin);
+                std::fs::write(&path, "#!/bin/bash\nexit 0\n").unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            } else {
+                stub(cmd, "exit 0");
+            }
         }
         let record = |name: &str| {
             format!(
@@ -63,6 +72,7 @@ impl Sandbox {
             .arg("--extra-arg")
             .env_clear()
             .env("PATH", self.dir.join("bin"))
+            .env("NGINX", self.dir.join("sbin/nginx"))
             .output()
             .unwrap();
         let calls = std::fs::read_to_string(self.dir.join("calls.log")).unwrap_or_default();
@@ -90,7 +100,7 @@ fn apt_calls(calls: &[String]) -> Vec<&str> {
 
 #[test]
 fn node_without_npm_installs_npm_only_through_sudo() {
-    let sandbox = Sandbox::new("npm", &["node", "chromium"], 1000, true);
+    let sandbox = Sandbox::new("npm", &["node", "chromium", "nginx"], 1000, true);
     let (ok, calls, stderr) = sandbox.run();
     assert!(ok, "{stderr}");
     assert_eq!(
@@ -113,7 +123,7 @@ fn node_without_npm_installs_npm_only_through_sudo() {
 }
 
 #[test]
-fn everything_missing_as_root_installs_all_three_with_one_update() {
+fn everything_missing_as_root_installs_all_four_with_one_update() {
     let sandbox = Sandbox::new("all", &[], 0, false);
     let (ok, calls, stderr) = sandbox.run();
     assert!(ok, "{stderr}");
@@ -121,7 +131,7 @@ fn everything_missing_as_root_installs_all_three_with_one_update() {
         apt_calls(&calls),
         [
             "apt-get DEBIAN_FRONTEND=noninteractive update -qq",
-            "apt-get DEBIAN_FRONTEND=noninteractive install -y -qq --no-install-recommends nodejs npm chromium",
+            "apt-get DEBIAN_FRONTEND=noninteractive install -y -qq --no-install-recommends nodejs npm chromium nginx",
         ],
         "{calls:?}"
     );
@@ -130,7 +140,13 @@ fn everything_missing_as_root_installs_all_three_with_one_update() {
 
 #[test]
 fn chromium_browser_counts_as_the_browser_and_nothing_is_installed() {
-    let sandbox = Sandbox::new("none", &["node", "npm", "chromium-browser"], 1000, false);
+    // nginx where Debian puts it, off PATH
+    let sandbox = Sandbox::new(
+        "none",
+        &["node", "npm", "chromium-browser", "sbin/nginx"],
+        1000,
+        false,
+    );
     let (ok, calls, stderr) = sandbox.run();
     assert!(ok, "{stderr}");
     assert!(apt_calls(&calls).is_empty(), "{calls:?}");
@@ -139,7 +155,7 @@ fn chromium_browser_counts_as_the_browser_and_nothing_is_installed() {
 
 #[test]
 fn missing_packages_without_root_or_sudo_fail_clearly() {
-    let sandbox = Sandbox::new("nosudo", &["node", "npm"], 1000, false);
+    let sandbox = Sandbox::new("nosudo", &["node", "npm", "nginx"], 1000, false);
     let (ok, calls, stderr) = sandbox.run();
     assert!(!ok);
     assert!(

@@ -5,15 +5,18 @@
 //! tokens for many users).
 //!
 //! `soak_server <stateless|stateful> <issuer-url> [addr]` prints one line
-//! `READY <addr>` and serves until killed. `addr` defaults to
+//! `READY <addr>` and serves until killed (SIGTERM drains). `addr` defaults to
 //! `127.0.0.1:0`, and only loopback addresses are accepted. `WORKERS=n` sets
-//! the tokio worker threads; `MCP_CLERK_MAX_SESSIONS` and the other
-//! `SessionLimits` variables set the session limits.
+//! the tokio worker threads. As a replica behind a balancer
+//! (`examples/tests/nginx_replicas.rs`) it reads `MCP_CLERK_RESOURCE_URL`
+//! (the balancer's public URL), the limits (`ServeLimits::from_env`), the
+//! drain (`MCP_CLERK_DRAIN_DELAY`, `MCP_CLERK_DRAIN_DEADLINE`) and the
+//! session limits (`SessionLimits::from_env`: `MCP_CLERK_MAX_SESSIONS`, …).
 
 use std::net::SocketAddr;
 
 use mcp_clerk::prelude::*;
-use mcp_clerk::{ClerkConfig, McpServer, SessionLimits, SessionMode};
+use mcp_clerk::{ClerkConfig, Drain, McpServer, ServeLimits, SessionLimits, SessionMode};
 
 /// Answers the caller's own user id (a signed-in caller is required).
 #[tool(auth = required)]
@@ -51,13 +54,21 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:0".to_owned())
         .parse()?;
     anyhow::ensure!(addr.ip().is_loopback(), "soak_server binds loopback only");
-    let config = ClerkConfig::builder().issuer(issuer).build()?;
+    let mut config = ClerkConfig::builder().issuer(issuer);
+    if let Ok(url) = std::env::var("MCP_CLERK_RESOURCE_URL") {
+        config = config.resource_url(url);
+    }
+    let config = config.build()?;
+    let limits = ServeLimits::from_env()?;
+    let drain = Drain::from_env()?;
     runtime()?.block_on(async move {
         let bound = McpServer::new("soak", "1")
             .clerk(config)
             .session_mode(mode)
             .session_limits(SessionLimits::from_env()?)
             .tools(tools![whoami, ping])
+            .serve_limits(limits)
+            .drain(drain)
             .bind(addr)
             .await?;
         println!("READY {}", bound.local_addr());
