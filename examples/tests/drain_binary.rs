@@ -2,7 +2,6 @@
 //! `/readyz` turns 503 during the drain delay, every call in flight completes
 //! with its result, the listener is closed afterwards, and the exit code is 0.
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{Kill, example_command};
+use support::{Kill, example_command, lines_of};
 
 /// The status of `GET http://{addr}{path}` on a new connection, or `None`
 /// when the connection is refused.
@@ -40,15 +39,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     let mut child = Kill(cmd.spawn().expect("spawn long_calls"));
-    let stdout = BufReader::new(child.0.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.0.stdout.take().unwrap());
     let url = loop {
         let line = rx
             .recv_timeout(Duration::from_secs(60))

@@ -27,7 +27,6 @@
 //! in a temporary directory). It must be installed (`scripts/test.sh`
 //! installs it): the test fails, not skips, without it.
 
-use std::io::{BufRead as _, BufReader};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -40,7 +39,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Kill, example_command};
+use support::{Kill, example_command, lines_of, rss_kib};
 
 /// The tests of this file run one at a time: each runs nginx, three replicas
 /// and several clients on a 2-core machine.
@@ -383,15 +382,7 @@ impl Replica {
             .stdout(Stdio::piped())
             .stderr(stderr);
         let mut child = Kill(cmd.spawn().expect("spawn soak_server"));
-        let stdout = BufReader::new(child.0.stdout.take().unwrap());
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = lines_of(child.0.stdout.take().unwrap());
         let line = rx.recv_timeout(Duration::from_secs(60)).ok()?;
         let addr = line.strip_prefix("READY ")?;
         let port = addr.rsplit_once(':')?.1.parse().ok()?;
@@ -958,16 +949,9 @@ async fn nginx_reads_the_mcp_method_headers_and_limits_only_tool_calls() {
     cluster.assert_no_token_logged();
 }
 
-/// The replica's resident memory, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
+/// The replica's resident memory, in KiB (0 when it cannot be read).
+fn replica_rss_kib(pid: u32) -> u64 {
+    rss_kib(pid).unwrap_or(0)
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -1009,7 +993,12 @@ async fn measure_replicas() {
                 .count();
             assert_eq!(bad, 0, "every answer right during the measurement");
             if n == 3 {
-                rss.extend(cluster.replicas.iter().map(|r| rss_kib(r.child.0.id())));
+                rss.extend(
+                    cluster
+                        .replicas
+                        .iter()
+                        .map(|r| replica_rss_kib(r.child.0.id())),
+                );
             }
             println!("round {round}: {n} replica(s): {rate:.0} calls/s");
             rates.push((n, rate));
@@ -1026,7 +1015,7 @@ async fn measure_replicas() {
     let cluster = Cluster::with_replicas(UNLIMITED, 1).await;
     let replica = &cluster.replicas[0];
     let pid = replica.child.0.id();
-    let before = rss_kib(pid);
+    let before = replica_rss_kib(pid);
     let mut held = Vec::with_capacity(idle);
     for _ in 0..idle {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -1042,7 +1031,7 @@ async fn measure_replicas() {
         held.push(conn);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = rss_kib(pid);
+    let after = replica_rss_kib(pid);
     let per_connection = (after.saturating_sub(before)) as f64 * 1024.0 / idle as f64;
     drop(held);
 

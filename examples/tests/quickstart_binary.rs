@@ -2,7 +2,6 @@
 //! quickstart`) with no Clerk settings: it starts the emulator, prints the MCP
 //! URL and a token, and that token works against the printed URL.
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -12,7 +11,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{Kill, example_command};
+use support::{Kill, example_command, forward_lines};
 
 #[tokio::test]
 async fn the_quickstart_binary_prints_a_url_and_a_working_token() {
@@ -29,20 +28,8 @@ async fn the_quickstart_binary_prints_a_url_and_a_working_token() {
 
     // Lines from both streams, read on threads so a silent child cannot hang us.
     let (tx, rx) = mpsc::channel::<String>();
-    for stream in [
-        Box::new(stdout) as Box<dyn std::io::Read + Send>,
-        Box::new(stderr),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    drop(tx);
+    forward_lines(stdout, tx.clone());
+    forward_lines(stderr, tx);
 
     let mut seen = Vec::new();
     let (mut url, mut token, mut banner) = (None, None, false);

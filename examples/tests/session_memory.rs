@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::Kill;
+use support::{Kill, rss_kib};
 
 /// The documented bound on the server's resident memory after the flood.
 const RSS_BOUND_MIB: u64 = 96;
@@ -61,13 +61,8 @@ async fn initialize(client: &reqwest::Client, url: &str, token: Option<&str>) ->
     id
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS")
+fn server_rss_kib(pid: u32) -> u64 {
+    rss_kib(pid).expect("the server's VmRSS")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +87,7 @@ async fn ten_thousand_abandoned_anonymous_sessions_stay_within_the_bound() {
     stdout.read_line(&mut line).expect("READY line");
     let addr = line.trim().strip_prefix("READY ").expect("READY <addr>");
     let url = format!("http://{addr}/mcp");
-    let before = rss_kib(pid);
+    let before = server_rss_kib(pid);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
 
     let done = Arc::new(AtomicUsize::new(0));
@@ -112,7 +107,7 @@ async fn ten_thousand_abandoned_anonymous_sessions_stay_within_the_bound() {
     }
     // Evicted sessions are closed in the background: let that finish.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = rss_kib(pid);
+    let after = server_rss_kib(pid);
     eprintln!(
         "soak_server RSS: {} KiB before, {} KiB after {SESSIONS} anonymous sessions",
         before, after

@@ -25,3 +25,38 @@ pub fn example_command(path: &str) -> Command {
     cmd.env("MCP_ADDR", "127.0.0.1:0");
     cmd
 }
+
+/// Forwards every line `stream` (a child's stdout or stderr) prints to `tx`,
+/// from a thread of its own, until the stream ends or `tx`'s receiver is gone.
+pub fn forward_lines(
+    stream: impl std::io::Read + Send + 'static,
+    tx: std::sync::mpsc::Sender<String>,
+) {
+    use std::io::BufRead as _;
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// The lines `stream` prints, as they come.
+pub fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    forward_lines(stream, tx);
+    rx
+}
+
+/// The resident memory of process `pid` in KiB (`VmRSS`), if it can be read.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}

@@ -438,6 +438,13 @@ async fn forward(
     identity: Option<Identity>,
     next: Next,
 ) -> Response {
+    let Some(sessions) = &gate.sessions else {
+        // Stateless: no books to keep.
+        if let Some(identity) = identity {
+            parts.extensions.insert(identity);
+        }
+        return next.run(Request::from_parts(parts, body)).await;
+    };
     let presented = parts
         .headers
         .get(SESSION_HEADER)
@@ -445,24 +452,22 @@ async fn forward(
         .map(str::to_owned);
     let mut lease = None;
     let mut reservation = None;
-    if let Some(sessions) = &gate.sessions {
-        match &presented {
-            Some(id) => match sessions.check(id, identity.as_ref()) {
-                Some(l) => lease = Some(l),
-                None => {
-                    tracing::debug!(status = 404, "session unknown, expired or another's");
-                    return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
-                }
-            },
-            None if parts.method == Method::POST => match sessions.admit(identity.as_ref()) {
-                Ok(r) => reservation = Some(r),
-                Err(refusal) => {
-                    tracing::info!(?refusal, "new session refused");
-                    return refusal.into_response();
-                }
-            },
-            None => {}
-        }
+    match &presented {
+        Some(id) => match sessions.check(id, identity.as_ref()) {
+            Some(l) => lease = Some(l),
+            None => {
+                tracing::debug!(status = 404, "session unknown, expired or another's");
+                return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+            }
+        },
+        None if parts.method == Method::POST => match sessions.admit(identity.as_ref()) {
+            Ok(r) => reservation = Some(r),
+            Err(refusal) => {
+                tracing::info!(?refusal, "new session refused");
+                return refusal.into_response();
+            }
+        },
+        None => {}
     }
 
     let method = parts.method.clone();
@@ -471,21 +476,19 @@ async fn forward(
     }
     let response = next.run(Request::from_parts(parts, body)).await;
 
-    if let Some(sessions) = &gate.sessions {
-        if let Some(reservation) = reservation
-            && let Some(created) = response
-                .headers()
-                .get(SESSION_HEADER)
-                .and_then(|v| v.to_str().ok())
-        {
-            reservation.bind(created);
-        }
-        if let Some(id) = &presented
-            && method == Method::DELETE
-            && response.status().is_success()
-        {
-            sessions.forget(id);
-        }
+    if let Some(reservation) = reservation
+        && let Some(created) = response
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+    {
+        reservation.bind(created);
+    }
+    if let Some(id) = &presented
+        && method == Method::DELETE
+        && response.status().is_success()
+    {
+        sessions.forget(id);
     }
     match lease {
         Some(lease) => response.map(|body| Body::new(TrackedBody::new(body, lease))),

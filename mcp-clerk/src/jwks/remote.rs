@@ -51,6 +51,12 @@ struct State {
     attempts: u64,
 }
 
+impl State {
+    fn is_ambiguous(&self, kid: &str) -> bool {
+        self.ambiguous.iter().any(|k| k == kid)
+    }
+}
+
 impl RemoteJwks {
     pub(super) fn new(config: &ClerkConfig) -> Result<Self, ConfigError> {
         let client = reqwest::Client::builder()
@@ -86,14 +92,20 @@ impl RemoteJwks {
     /// once per second (or per cooldown, if shorter): every request fails
     /// anyway, and the server recovers quickly once the JWKS is reachable.
     fn in_cooldown(&self, state: &State, now: Instant) -> bool {
-        let window = if state.keys.is_empty() {
-            self.cooldown.min(NO_KEYS_RETRY)
-        } else {
-            self.cooldown
-        };
+        let window = self.retry_window(state);
         state
             .last_attempt
             .is_some_and(|t| now.saturating_duration_since(t) < window)
+    }
+
+    /// The least time between two fetches: the cooldown, or less while no
+    /// key is known (see [`in_cooldown`](Self::in_cooldown)).
+    fn retry_window(&self, state: &State) -> Duration {
+        if state.keys.is_empty() {
+            self.cooldown.min(NO_KEYS_RETRY)
+        } else {
+            self.cooldown
+        }
     }
 
     pub(super) async fn key_for(
@@ -115,7 +127,7 @@ impl RemoteJwks {
                 }
                 return Ok(key);
             }
-            if state.ambiguous.iter().any(|k| k == kid) {
+            if state.is_ambiguous(kid) {
                 return Err(TokenError::KidMismatch);
             }
             if self.in_cooldown(&state, now) {
@@ -130,7 +142,7 @@ impl RemoteJwks {
             if let Some(key) = state.keys.get(kid) {
                 return Ok(Arc::clone(key));
             }
-            if state.ambiguous.iter().any(|k| k == kid) {
+            if state.is_ambiguous(kid) {
                 return Err(TokenError::KidMismatch);
             }
             if state.attempts != seen_attempts || self.in_cooldown(&state, Instant::now()) {
@@ -179,14 +191,8 @@ impl RemoteJwks {
     fn until_due(&self, now: Instant) -> Duration {
         let state = self.read();
         let fresh_until = state.loaded_at.map(|t| t + self.ttl);
-        let window = if state.keys.is_empty() {
-            self.cooldown.min(NO_KEYS_RETRY)
-        } else {
-            self.cooldown
-        };
-        let earliest = state
-            .last_attempt
-            .map(|t| t + window.max(MIN_REFRESH_INTERVAL));
+        let window = self.retry_window(&state).max(MIN_REFRESH_INTERVAL);
+        let earliest = state.last_attempt.map(|t| t + window);
         let due = match (fresh_until, earliest) {
             (Some(f), Some(e)) => f.max(e),
             (None, Some(e)) => e,
