@@ -323,7 +323,7 @@ pub fn decide(policy: &ToolPolicy, caller: Option<&Identity>) -> Decision {
     let kind = user.token_kind();
     let org = caller.org();
 
-    let scope_limited = matches!(kind, TokenKind::OAuth | TokenKind::M2M);
+    let scope_limited = matches!(kind, TokenKind::OAuth | TokenKind::M2M | TokenKind::ApiKey);
     let missing_scope = scope_limited && policy.scopes().any(|s| !user.has_scope(s));
     let missing_org_oauth =
         kind == TokenKind::OAuth && org_req == Requirement::Required && org.is_none();

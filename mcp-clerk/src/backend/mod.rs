@@ -18,6 +18,8 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod verify;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -60,6 +60,8 @@ pub struct ClerkConfigBuilder {
     jwks_timeout: Option<Duration>,
     token_cache_capacity: Option<u64>,
     token_cache_max_ttl: Option<Duration>,
+    opaque_token_ttl: Option<Duration>,
+    backend_timeout: Option<Duration>,
 }
 
 impl ClerkConfigBuilder {
@@ -208,6 +210,23 @@ impl ClerkConfigBuilder {
         self
     }
 
+    /// How long Clerk's answer for an opaque token (`oat_…`, `mt_…`, `ak_…`)
+    /// is reused before Clerk is asked again (`MCP_CLERK_OPAQUE_TOKEN_TTL`;
+    /// default 60 s; never past the token's expiration; zero asks on every
+    /// request). A revoked opaque token is refused at most this long after
+    /// its revocation.
+    pub fn opaque_token_ttl(mut self, ttl: Duration) -> Self {
+        self.opaque_token_ttl = Some(ttl);
+        self
+    }
+
+    /// Timeout of one Clerk Backend API request (`MCP_CLERK_BACKEND_TIMEOUT`;
+    /// default 5 s). A request that takes longer is a 503 with `Retry-After`.
+    pub fn backend_timeout(mut self, timeout: Duration) -> Self {
+        self.backend_timeout = Some(timeout);
+        self
+    }
+
     /// Validates every setting and builds the config.
     pub fn build(self) -> Result<ClerkConfig, ConfigError> {
         let issuer = match (&self.issuer, &self.publishable_key) {
@@ -272,12 +291,13 @@ impl ClerkConfigBuilder {
                     oauth: kinds.contains(&TokenKind::OAuth),
                     session: kinds.contains(&TokenKind::Session),
                     m2m: kinds.contains(&TokenKind::M2M),
+                    api_key: kinds.contains(&TokenKind::ApiKey),
                 };
-                if !(accepted.oauth || accepted.session || accepted.m2m) {
+                if !(accepted.oauth || accepted.session || accepted.m2m || accepted.api_key) {
                     return Err(ConfigError::invalid(
                         "MCP_CLERK_ACCEPT",
                         "no token kind is accepted",
-                        "list at least one of oauth, session, m2m (builder: `.accept([TokenKind::OAuth])`)",
+                        "list at least one of oauth, session, m2m, api_key (builder: `.accept([TokenKind::OAuth])`)",
                     ));
                 }
                 accepted
@@ -320,6 +340,19 @@ impl ClerkConfigBuilder {
                 "use a positive duration such as 5s",
             ));
         }
+        let backend_timeout = self
+            .backend_timeout
+            .unwrap_or(super::DEFAULT_BACKEND_TIMEOUT);
+        if backend_timeout.is_zero() {
+            return Err(ConfigError::invalid(
+                "MCP_CLERK_BACKEND_TIMEOUT",
+                "the timeout is zero",
+                "use a positive duration such as 5s",
+            ));
+        }
+        let opaque_token_ttl = self
+            .opaque_token_ttl
+            .unwrap_or(super::DEFAULT_OPAQUE_TOKEN_TTL);
         let jwks_url = format!("{issuer}/.well-known/jwks.json");
         Ok(ClerkConfig {
             issuer,
@@ -344,6 +377,8 @@ impl ClerkConfigBuilder {
             token_cache_max_ttl: self
                 .token_cache_max_ttl
                 .unwrap_or(super::DEFAULT_TOKEN_CACHE_MAX_TTL),
+            opaque_token_ttl,
+            backend_timeout,
         })
     }
 }

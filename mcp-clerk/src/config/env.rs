@@ -14,7 +14,7 @@ impl ClerkConfig {
     /// | `CLERK_SECRET_KEY` | secret key (Backend API); never printed |
     /// | `MCP_CLERK_RESOURCE_URL` | exact public URL of the MCP endpoint |
     /// | `MCP_CLERK_SCOPES` | advertised scopes, space or comma separated |
-    /// | `MCP_CLERK_ACCEPT` | token kinds: `oauth`, `session`, `m2m` (default `oauth`) |
+    /// | `MCP_CLERK_ACCEPT` | token kinds: `oauth`, `session`, `m2m`, `api_key` (default `oauth`) |
     /// | `MCP_CLERK_AUDIENCES` | extra accepted audiences |
     /// | `MCP_CLERK_REQUIRE_AUDIENCE` | `true` refuses tokens without `aud` |
     /// | `CLERK_AUTHORIZED_PARTIES` | allowed `azp` origins for session tokens, comma separated |
@@ -22,6 +22,8 @@ impl ClerkConfig {
     /// | `MCP_CLERK_CLOCK_SKEW` | default `5s` |
     /// | `MCP_CLERK_JWKS_TTL`, `MCP_CLERK_JWKS_COOLDOWN`, `MCP_CLERK_JWKS_TIMEOUT` | defaults `5m`, `30s`, `5s` |
     /// | `MCP_CLERK_TOKEN_CACHE_SIZE` | verified-token cache entries, default 10000, 0 disables |
+    /// | `MCP_CLERK_OPAQUE_TOKEN_TTL` | how long Clerk's answer for an opaque token is reused, default `60s` (0 asks every time) |
+    /// | `MCP_CLERK_BACKEND_TIMEOUT` | timeout of one Backend API request, default `5s` |
     ///
     /// Empty variables count as unset. Durations are seconds (`30`) or carry a
     /// unit (`500ms`, `30s`, `5m`).
@@ -100,6 +102,12 @@ pub(super) fn builder_from(
     if let Some(v) = get("MCP_CLERK_JWKS_TIMEOUT") {
         b = b.jwks_timeout(parse::duration("MCP_CLERK_JWKS_TIMEOUT", &v)?);
     }
+    if let Some(v) = get("MCP_CLERK_OPAQUE_TOKEN_TTL") {
+        b = b.opaque_token_ttl(parse::duration("MCP_CLERK_OPAQUE_TOKEN_TTL", &v)?);
+    }
+    if let Some(v) = get("MCP_CLERK_BACKEND_TIMEOUT") {
+        b = b.backend_timeout(parse::duration("MCP_CLERK_BACKEND_TIMEOUT", &v)?);
+    }
     if let Some(v) = get("MCP_CLERK_TOKEN_CACHE_SIZE") {
         let n = v.trim().parse::<u64>().map_err(|_| {
             ConfigError::invalid(
@@ -120,12 +128,18 @@ fn kinds(value: &str) -> Result<Vec<TokenKind>, ConfigError> {
             "oauth" | "oauth_token" => out.push(TokenKind::OAuth),
             "session" | "session_token" => out.push(TokenKind::Session),
             "m2m" | "m2m_token" => out.push(TokenKind::M2M),
-            "any" | "all" => out.extend([TokenKind::OAuth, TokenKind::Session, TokenKind::M2M]),
+            "api_key" | "api_keys" | "apikey" => out.push(TokenKind::ApiKey),
+            "any" | "all" => out.extend([
+                TokenKind::OAuth,
+                TokenKind::Session,
+                TokenKind::M2M,
+                TokenKind::ApiKey,
+            ]),
             other => {
                 return Err(ConfigError::invalid(
                     "MCP_CLERK_ACCEPT",
                     format!("unknown token kind `{}`", other.escape_debug()),
-                    "use a comma-separated list of oauth, session, m2m (or any)",
+                    "use a comma-separated list of oauth, session, m2m, api_key (or any)",
                 ));
             }
         }

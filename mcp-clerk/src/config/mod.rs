@@ -34,6 +34,11 @@ pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_TOKEN_CACHE_CAPACITY: u64 = 10_000;
 /// Default longest time a verified token is served from the cache.
 pub const DEFAULT_TOKEN_CACHE_MAX_TTL: Duration = Duration::from_secs(300);
+/// Default time Clerk's answer for an opaque token is reused: a revoked
+/// opaque token is refused at most this long after its revocation.
+pub const DEFAULT_OPAQUE_TOKEN_TTL: Duration = Duration::from_secs(60);
+/// Default timeout of one Clerk Backend API request (connect + answer).
+pub const DEFAULT_BACKEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The token kinds a server accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,7 @@ pub(crate) struct Accepted {
     pub(crate) oauth: bool,
     pub(crate) session: bool,
     pub(crate) m2m: bool,
+    pub(crate) api_key: bool,
 }
 
 impl Accepted {
@@ -48,6 +54,7 @@ impl Accepted {
         oauth: true,
         session: false,
         m2m: false,
+        api_key: false,
     };
 
     pub(crate) fn contains(self, kind: TokenKind) -> bool {
@@ -55,6 +62,7 @@ impl Accepted {
             TokenKind::OAuth => self.oauth,
             TokenKind::Session => self.session,
             TokenKind::M2M => self.m2m,
+            TokenKind::ApiKey => self.api_key,
         }
     }
 }
@@ -121,6 +129,8 @@ pub struct ClerkConfig {
     pub(crate) jwks_timeout: Duration,
     pub(crate) token_cache_capacity: u64,
     pub(crate) token_cache_max_ttl: Duration,
+    pub(crate) opaque_token_ttl: Duration,
+    pub(crate) backend_timeout: Duration,
 }
 
 impl ClerkConfig {
@@ -219,6 +229,23 @@ impl ClerkConfig {
     pub fn token_cache_capacity(&self) -> u64 {
         self.token_cache_capacity
     }
+
+    /// How long Clerk's answer for an opaque token is reused (never past the
+    /// token's expiration; zero asks Clerk on every request).
+    pub fn opaque_token_ttl(&self) -> Duration {
+        self.opaque_token_ttl
+    }
+
+    /// The timeout of one Clerk Backend API request.
+    pub fn backend_timeout(&self) -> Duration {
+        self.backend_timeout
+    }
+
+    /// Whether opaque tokens of an accepted kind can reach this server while it
+    /// has no secret key to verify them (the server warns at start-up).
+    pub(crate) fn opaque_tokens_unverifiable(&self) -> bool {
+        self.secret_key.is_none() && self.accepted.oauth
+    }
 }
 
 impl std::fmt::Debug for ClerkConfig {
@@ -242,6 +269,8 @@ impl std::fmt::Debug for ClerkConfig {
             .field("jwks_timeout", &self.jwks_timeout)
             .field("token_cache_capacity", &self.token_cache_capacity)
             .field("token_cache_max_ttl", &self.token_cache_max_ttl)
+            .field("opaque_token_ttl", &self.opaque_token_ttl)
+            .field("backend_timeout", &self.backend_timeout)
             .finish()
     }
 }

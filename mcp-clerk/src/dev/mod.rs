@@ -36,6 +36,7 @@
 mod directory;
 mod error;
 mod mint;
+mod opaque;
 mod request_log;
 mod routes;
 mod state;
@@ -51,6 +52,7 @@ use tokio::task::JoinHandle;
 
 pub use directory::{DevDirectory, DevMember, DevOrganization, DevUser, Membership};
 pub use error::DevError;
+pub use opaque::{DevApiKey, DevMachineToken, DevTokenFormat};
 pub use request_log::RequestLog;
 
 use crate::keys::SigningKey;
@@ -101,6 +103,7 @@ pub struct DevClerk {
     secret_key: Option<String>,
     audience_from_resource: bool,
     refresh_tokens: bool,
+    token_format: DevTokenFormat,
 }
 
 impl std::fmt::Debug for DevClerk {
@@ -110,6 +113,7 @@ impl std::fmt::Debug for DevClerk {
             .field("public_url", &self.public_url)
             .field("default_scopes", &self.default_scopes)
             .field("auto_consent", &self.auto_consent)
+            .field("token_format", &self.token_format)
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
@@ -145,6 +149,7 @@ impl DevClerk {
             auto_consent: None,
             access_ttl: Duration::from_secs(86_400),
             secret_key: None,
+            token_format: DevTokenFormat::Jwt,
             audience_from_resource: false,
             refresh_tokens: true,
         }
@@ -160,6 +165,7 @@ impl DevClerk {
     /// | `MCP_CLERK_DEV_DEFAULT_SCOPES` | space-separated default scopes for clients registered without `scope` |
     /// | `MCP_CLERK_DEV_PUBLIC_URL` | the issuer, when clients reach the emulator through another URL |
     /// | `MCP_CLERK_DEV_SECRET_KEY` | the Backend API secret key (default: random `sk_test_dev_…`) |
+    /// | `MCP_CLERK_DEV_TOKEN_FORMAT` | `jwt` (default) or `opaque`: the format of OAuth access tokens |
     /// | `MCP_CLERK_DEV_ALLOW_NON_LOOPBACK` | `1` to allow a non-loopback listen address |
     pub fn from_env() -> Result<Self, DevError> {
         Self::from_env_with(|name| std::env::var(name).ok())
@@ -220,9 +226,20 @@ impl DevClerk {
         dev.public_url =
             env("MCP_CLERK_DEV_PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_owned());
         dev.secret_key = env("MCP_CLERK_DEV_SECRET_KEY").map(|k| k.trim().to_owned());
+        if let Some(format) = env("MCP_CLERK_DEV_TOKEN_FORMAT") {
+            dev.token_format = DevTokenFormat::parse(&format)?;
+        }
         dev.allow_non_loopback =
             env("MCP_CLERK_DEV_ALLOW_NON_LOOPBACK").is_some_and(|v| truthy(&v));
         Ok(dev)
+    }
+
+    /// The format of the OAuth access tokens issued (default JWT). With
+    /// [`DevTokenFormat::Opaque`] the emulator behaves like a Clerk application
+    /// created before 2026: `oat_…` tokens that only the Backend API verifies.
+    pub fn token_format(mut self, format: DevTokenFormat) -> Self {
+        self.token_format = format;
+        self
     }
 
     /// Replaces the users and organizations.
@@ -379,6 +396,7 @@ impl DevClerk {
                 .unwrap_or_else(|| format!("sk_test_dev_{}", util::secret())),
             audience_from_resource: self.audience_from_resource,
             issue_refresh_tokens: self.refresh_tokens,
+            token_format: self.token_format,
         };
         let shared = Arc::new(Shared::new(settings, self.directory, minter));
         let app = routes::router(shared.clone()).layer(tower_http::cors::CorsLayer::permissive());
@@ -526,6 +544,7 @@ impl DevClerkServer {
             ttl: Duration::from_secs(self.shared.settings.access_ttl_secs),
             audience: None,
             session: false,
+            opaque: self.shared.settings.token_format == DevTokenFormat::Opaque,
         }
     }
 
@@ -591,9 +610,23 @@ pub struct DevToken<'a> {
     ttl: Duration,
     audience: Option<String>,
     session: bool,
+    opaque: bool,
 }
 
 impl DevToken<'_> {
+    /// An opaque `oat_…` OAuth access token, whatever the emulator's
+    /// [`token_format`](DevClerk::token_format).
+    pub fn opaque(mut self) -> Self {
+        self.opaque = true;
+        self
+    }
+
+    /// A JWT OAuth access token, whatever the emulator's format.
+    pub fn jwt(mut self) -> Self {
+        self.opaque = false;
+        self
+    }
+
     /// Replaces the scopes.
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
     where
@@ -672,13 +705,17 @@ impl DevToken<'_> {
         if self.org_id.is_some() && !scopes.iter().any(|s| s == ORG_SCOPE) {
             scopes.push(ORG_SCOPE.to_owned());
         }
-        Ok(shared.minter.access_token(&AccessGrant {
+        let grant = AccessGrant {
             user_id: self.user_id,
             client_id: self.client_id,
             scopes,
             org_id: self.org_id,
             audience: self.audience,
             ttl_secs: ttl,
-        }))
+        };
+        if self.opaque {
+            return shared.issue_opaque_access_token(&grant);
+        }
+        Ok(shared.minter.access_token(&grant))
     }
 }

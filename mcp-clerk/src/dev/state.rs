@@ -35,6 +35,7 @@ pub(crate) struct Settings {
     pub(crate) secret_key: String,
     pub(crate) audience_from_resource: bool,
     pub(crate) issue_refresh_tokens: bool,
+    pub(crate) token_format: super::opaque::DevTokenFormat,
 }
 
 impl std::fmt::Debug for Settings {
@@ -44,6 +45,7 @@ impl std::fmt::Debug for Settings {
             .field("instance_id", &self.instance_id)
             .field("default_scopes", &self.default_scopes)
             .field("auto_consent", &self.auto_consent)
+            .field("token_format", &self.token_format)
             .field("secret_key", &"[redacted]")
             .finish_non_exhaustive()
     }
@@ -114,6 +116,8 @@ pub(crate) struct Store {
     pub(crate) refresh: HashMap<String, RefreshGrant>,
     /// `jti`s of revoked access tokens (introspection and userinfo refuse them).
     pub(crate) revoked: HashSet<String>,
+    /// Opaque credentials: `oat_` access tokens, `mt_` M2M tokens, `ak_` API keys.
+    pub(crate) opaque: super::opaque::OpaqueStore,
 }
 
 impl Store {

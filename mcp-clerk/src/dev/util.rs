@@ -36,6 +36,14 @@ pub(crate) fn clerk_id(prefix: &str) -> String {
     format!("{prefix}{}", random_string(ALNUM_UPPER, 16))
 }
 
+/// `n` random bytes as lowercase hex (opaque token bodies: `oat_<32 hex>`).
+pub(crate) fn random_hex<const N: usize>() -> String {
+    random_bytes::<N>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A DCR `client_id` like Clerk's (`dGd3hVEbAbMZNBbK`).
 pub(crate) fn client_id() -> String {
     random_string(ALNUM, 16)

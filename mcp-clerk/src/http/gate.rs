@@ -255,14 +255,22 @@ impl Gate {
     }
 
     fn invalid_token(&self, headers: &HeaderMap, peek: &Peek, error: &TokenError) -> Response {
-        if error.is_server_side() {
+        if let Some(retry_after) = error.retry_after() {
             tracing::warn!(reason = error.reason(), "token verification unavailable");
+            let description = match error {
+                TokenError::BackendUnavailable(_) => {
+                    "the server could not verify the token with the Clerk Backend API; retry later"
+                }
+                _ => "the server could not load its signing keys; retry later",
+            };
+            let secs = retry_after.as_secs().max(1);
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                [(header::RETRY_AFTER, HeaderValue::from(secs))],
                 axum::Json(serde_json::json!({
                     "error": "temporarily_unavailable",
-                    "error_description": "the server could not load its signing keys; retry later",
+                    "error_description": description,
+                    "reason": error.reason(),
                 })),
             )
                 .into_response();

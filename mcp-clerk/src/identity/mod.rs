@@ -48,6 +48,9 @@ pub enum TokenKind {
     Session,
     /// A machine-to-machine token (`sub` starting with `mch_`).
     M2M,
+    /// A Clerk API key (`ak_…`), verified through the Backend API; its subject
+    /// is the user, organization or machine that owns it.
+    ApiKey,
 }
 
 impl TokenKind {
@@ -57,6 +60,7 @@ impl TokenKind {
             TokenKind::OAuth => "oauth_token",
             TokenKind::Session => "session_token",
             TokenKind::M2M => "m2m_token",
+            TokenKind::ApiKey => "api_key",
         }
     }
 }
@@ -386,6 +390,41 @@ impl Identity {
         Self { user, org }
     }
 
+    /// Builds the identity from what the Clerk Backend API said about an
+    /// opaque token, the same fields a JWT of that kind gives: subject, client
+    /// id (OAuth), scopes, expiry, token id. An API key owned by an
+    /// organization names that organization (role and permissions unknown).
+    pub(crate) fn from_opaque(issuer: &str, c: &crate::backend::verify::Credential) -> Self {
+        use crate::token::OpaqueKind;
+        let kind = match c.kind {
+            OpaqueKind::OAuth => TokenKind::OAuth,
+            OpaqueKind::M2M => TokenKind::M2M,
+            OpaqueKind::ApiKey => TokenKind::ApiKey,
+        };
+        // An API key that never expires is good until Clerk is asked again.
+        let expires_at = c.expiration.unwrap_or_else(|| {
+            u64::try_from(crate::backend::verify::now_ms() / 1000).unwrap_or(0) + 3600
+        });
+        let org = (kind == TokenKind::ApiKey && c.subject.starts_with("org_"))
+            .then(|| ClerkOrg::new(c.subject.clone(), None, None, Vec::new(), false));
+        let user = ClerkUser {
+            inner: Arc::new(UserInner {
+                id: c.subject.clone(),
+                issuer: issuer.to_owned(),
+                session_id: None,
+                client_id: c.client_id.clone(),
+                scopes: c.scopes.clone(),
+                kind,
+                expires_at,
+                issued_at: c.created_at,
+                token_id: Some(c.id.clone()),
+                actor: None,
+                factor_ages: None,
+            }),
+        };
+        Self { user, org }
+    }
+
     /// Builds the identity from claims whose signature, issuer, lifetime and
     /// kind were verified.
     pub(crate) fn from_verified(kind: TokenKind, claims: Claims) -> Self {
@@ -429,7 +468,7 @@ impl Identity {
 
 fn org_from_claims(kind: TokenKind, claims: &Claims) -> Option<ClerkOrg> {
     match kind {
-        TokenKind::M2M => None,
+        TokenKind::M2M | TokenKind::ApiKey => None,
         TokenKind::OAuth => claims
             .org_id
             .as_ref()

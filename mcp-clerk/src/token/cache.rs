@@ -30,6 +30,10 @@ use moka::{Equivalent, Expiry};
 use super::bearer::B64Token;
 use crate::Identity;
 
+/// The generation of entries that do not depend on the signing keys (opaque
+/// tokens verified by the Backend API): a key rotation leaves them alone.
+pub(crate) const ANY_GENERATION: u64 = u64::MAX;
+
 /// Bytes of the token's tail that are hashed.
 const HASHED_TAIL: usize = 32;
 
@@ -109,7 +113,8 @@ impl TokenCache {
     pub(crate) fn get(&self, token: &[u8], generation: u64, now_ms: u128) -> Option<Identity> {
         let cache = self.cache.as_ref()?;
         let entry = cache.get(&TokenRef(token))?;
-        if entry.generation != generation || now_ms >= entry.deadline_ms {
+        let stale_keys = entry.generation != generation && entry.generation != ANY_GENERATION;
+        if stale_keys || now_ms >= entry.deadline_ms {
             cache.invalidate(&TokenRef(token));
             return None;
         }

@@ -129,10 +129,91 @@ pub enum TokenError {
     /// session token where only OAuth access tokens are accepted).
     #[error("token type not accepted: {0}")]
     TypeMismatch(&'static str),
-    /// An opaque Clerk token; verifying it needs a call to the Clerk Backend API,
-    /// which this verifier does not make.
-    #[error("{0} cannot be verified locally: it needs the Clerk Backend API")]
+    /// An opaque Clerk token on a server without a secret key: verifying it
+    /// needs the Clerk Backend API.
+    #[error(
+        "{0} needs the Clerk Backend API to be verified: set CLERK_SECRET_KEY on the server \
+         (or turn on 'Generate access tokens as JWTs' for the OAuth application in the Clerk dashboard)"
+    )]
     OpaqueUnsupported(OpaqueKind),
+    /// Clerk does not know this opaque token (the Backend API answered 404,
+    /// or `active: false`).
+    #[error("{0} is not known to Clerk")]
+    NotRecognized(OpaqueKind),
+    /// Clerk reports the opaque token as revoked.
+    #[error("token revoked")]
+    Revoked,
+    /// The Clerk Backend API could not verify an opaque token: unreachable,
+    /// too slow, rate limiting, failing, answering something unexpected, or
+    /// refusing the secret key. The server's problem, not the client's: a 503.
+    #[error("the Clerk Backend API could not verify the token ({0})")]
+    BackendUnavailable(BackendOutage),
+}
+
+/// Why the Clerk Backend API could not verify an opaque token, and when to retry.
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_clerk::TokenError;
+/// use mcp_clerk::token::{BackendOutage, OutageCause};
+///
+/// let err = TokenError::BackendUnavailable(BackendOutage::new(OutageCause::RateLimited, Duration::from_secs(7)));
+/// assert!(err.is_server_side());
+/// assert_eq!(err.reason(), "backend-api-rate-limited");
+/// assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackendOutage {
+    pub(crate) cause: OutageCause,
+    pub(crate) retry_after: std::time::Duration,
+}
+
+impl BackendOutage {
+    /// An outage of `cause`, to be retried after `retry_after`.
+    pub fn new(cause: OutageCause, retry_after: std::time::Duration) -> Self {
+        Self { cause, retry_after }
+    }
+
+    /// What went wrong.
+    pub fn cause(&self) -> OutageCause {
+        self.cause
+    }
+
+    /// When the client may retry (Clerk's `Retry-After` when it sent one).
+    pub fn retry_after(&self) -> std::time::Duration {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for BackendOutage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.cause {
+            OutageCause::Unreachable => "unreachable",
+            OutageCause::Timeout => "timed out",
+            OutageCause::RateLimited => "rate limited",
+            OutageCause::Failing => "server error",
+            OutageCause::UnexpectedAnswer => "unexpected answer",
+            OutageCause::SecretKeyRefused => "the secret key was refused",
+        })
+    }
+}
+
+/// What made the Clerk Backend API unavailable ([`BackendOutage::cause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutageCause {
+    /// No connection (refused, reset, DNS).
+    Unreachable,
+    /// No complete answer within the Backend API timeout.
+    Timeout,
+    /// 429 Too Many Requests.
+    RateLimited,
+    /// A 5xx answer.
+    Failing,
+    /// An answer that is not Clerk's JSON (garbage, too large, an unexpected status).
+    UnexpectedAnswer,
+    /// 401/403: `CLERK_SECRET_KEY` is wrong for this instance.
+    SecretKeyRefused,
 }
 
 impl TokenError {
@@ -157,6 +238,9 @@ impl TokenError {
     /// | `SessionPending` | `session-token-pending` |
     /// | `TypeMismatch` | `token-type-mismatch` |
     /// | `OpaqueUnsupported` | `token-requires-backend-api` |
+    /// | `NotRecognized` | `token-unknown` |
+    /// | `Revoked` | `token-revoked` |
+    /// | `BackendUnavailable` | `backend-api-unreachable`, `backend-api-timeout`, `backend-api-rate-limited`, `backend-api-failed`, `unexpected-error`, `secret-key-invalid` |
     pub fn reason(&self) -> &'static str {
         match self {
             TokenError::MalformedAuthorization(_) => "authorization-header-invalid",
@@ -176,6 +260,16 @@ impl TokenError {
             TokenError::SessionPending => "session-token-pending",
             TokenError::TypeMismatch(_) => "token-type-mismatch",
             TokenError::OpaqueUnsupported(_) => "token-requires-backend-api",
+            TokenError::NotRecognized(_) => "token-unknown",
+            TokenError::Revoked => "token-revoked",
+            TokenError::BackendUnavailable(o) => match o.cause {
+                OutageCause::Unreachable => "backend-api-unreachable",
+                OutageCause::Timeout => "backend-api-timeout",
+                OutageCause::RateLimited => "backend-api-rate-limited",
+                OutageCause::Failing => "backend-api-failed",
+                OutageCause::UnexpectedAnswer => "unexpected-error",
+                OutageCause::SecretKeyRefused => "secret-key-invalid",
+            },
         }
     }
 
@@ -185,9 +279,22 @@ impl TokenError {
     }
 
     /// Whether the failure is on the server's side (its signing keys could not
-    /// be loaded), not the client's. The token may be fine.
+    /// be loaded, or the Clerk Backend API could not verify an opaque token),
+    /// not the client's. The token may be fine: the answer is a 503.
     pub fn is_server_side(&self) -> bool {
-        matches!(self, TokenError::JwksUnavailable)
+        matches!(
+            self,
+            TokenError::JwksUnavailable | TokenError::BackendUnavailable(_)
+        )
+    }
+
+    /// For a server-side failure, when the client may retry.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            TokenError::JwksUnavailable => Some(std::time::Duration::from_secs(5)),
+            TokenError::BackendUnavailable(o) => Some(o.retry_after),
+            _ => None,
+        }
     }
 
     /// Whether the `Authorization` header itself is at fault (its shape, its
@@ -225,7 +332,19 @@ mod tests {
             TokenError::SessionPending,
             TokenError::TypeMismatch("x"),
             TokenError::OpaqueUnsupported(OpaqueKind::OAuth),
+            TokenError::NotRecognized(OpaqueKind::OAuth),
+            TokenError::Revoked,
         ];
+        let outages = [
+            OutageCause::Unreachable,
+            OutageCause::Timeout,
+            OutageCause::RateLimited,
+            OutageCause::Failing,
+            OutageCause::UnexpectedAnswer,
+            OutageCause::SecretKeyRefused,
+        ]
+        .map(|c| TokenError::BackendUnavailable(BackendOutage::new(c, std::time::Duration::ZERO)));
+        let all: Vec<TokenError> = all.into_iter().chain(outages).collect();
         let mut codes: Vec<_> = all.iter().map(TokenError::reason).collect();
         for code in &codes {
             assert!(

@@ -45,13 +45,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use bearer::bearer_token;
 pub(crate) use bearer::{B64Token, UncheckedBearer, bearer_credentials};
-pub use error::{OpaqueKind, TokenError};
+pub use error::{BackendOutage, OpaqueKind, OutageCause, TokenError};
 
+use crate::backend::verify::OpaqueVerifier;
 use crate::config::{Accepted, ClerkConfig, ConfigError};
 use crate::identity::Claims;
 use crate::jwks::KeySource;
 use crate::{Identity, TokenKind};
-use cache::TokenCache;
+use cache::{ANY_GENERATION, TokenCache};
 use jwt::RawJwt;
 
 /// Tokens (and `Authorization` headers) larger than this are refused before decoding.
@@ -91,6 +92,8 @@ struct Inner {
     skew_ms: u128,
     keys: KeySource,
     cache: TokenCache,
+    /// The Backend API verifier of opaque tokens; `None` without a secret key.
+    opaque: Option<OpaqueVerifier>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -109,12 +112,33 @@ fn now_ms() -> u128 {
         .unwrap_or(0)
 }
 
+impl Inner {
+    fn check_accepted(&self, kind: TokenKind) -> Result<(), TokenError> {
+        if self.accepted.contains(kind) {
+            return Ok(());
+        }
+        Err(TokenError::TypeMismatch(match kind {
+            TokenKind::OAuth => "OAuth access tokens are not accepted here",
+            TokenKind::Session => "session tokens are not accepted here (only OAuth access tokens)",
+            TokenKind::M2M => "M2M tokens are not accepted here",
+            TokenKind::ApiKey => "API keys are not accepted here",
+        }))
+    }
+}
+
 impl Verifier {
     /// Builds a verifier for `config`. No network call is made here; the JWKS
     /// is fetched on first use (call [`refresh_keys`](Self::refresh_keys) to
     /// load it at startup).
     pub fn new(config: &ClerkConfig) -> Result<Verifier, ConfigError> {
         let audiences = config.audiences().into_iter().map(str::to_owned).collect();
+        if config.opaque_tokens_unverifiable() {
+            tracing::warn!(
+                "CLERK_SECRET_KEY is not set: opaque OAuth access tokens (oat_…, issued by Clerk \
+                 applications created before 2026 unless 'Generate access tokens as JWTs' is on) \
+                 will be refused with 401 token-requires-backend-api"
+            );
+        }
         Ok(Verifier {
             inner: Arc::new(Inner {
                 issuer: config.issuer.clone(),
@@ -126,6 +150,7 @@ impl Verifier {
                 skew_ms: config.clock_skew.as_millis(),
                 keys: KeySource::new(config)?,
                 cache: TokenCache::new(config.token_cache_capacity, config.token_cache_max_ttl),
+                opaque: OpaqueVerifier::from_config(config),
             }),
         })
     }
@@ -170,9 +195,19 @@ impl Verifier {
             return Ok(identity);
         }
         let (token, cache_key) = text()?;
-        // Boxed: the miss path's state (key fetch, decoding) would otherwise
-        // make every caller's future, hits included, that much larger.
-        let (identity, deadline_ms) = Box::pin(self.verify_uncached(token)).await?;
+        // Boxed: the miss path's state (key fetch, decoding, a Backend API
+        // call) would otherwise make every caller's future, hits included,
+        // that much larger.
+        let (identity, deadline_ms, generation) = match classify::opaque_kind(token) {
+            Some(kind) => {
+                let (identity, until) = Box::pin(self.verify_opaque(kind, token)).await?;
+                (identity, until, ANY_GENERATION)
+            }
+            None => {
+                let (identity, deadline) = Box::pin(self.verify_uncached(token)).await?;
+                (identity, deadline, generation)
+            }
+        };
         if let Some(key) = cache_key {
             inner
                 .cache
@@ -193,11 +228,35 @@ impl Verifier {
         self.inner.cache.len()
     }
 
+    /// An opaque token: accepted kind, then Clerk's answer (cached, single
+    /// flight), then the audience policy. Returns the identity and until when
+    /// (unix ms) it may be reused.
+    async fn verify_opaque(
+        &self,
+        kind: OpaqueKind,
+        token: &str,
+    ) -> Result<(Identity, u128), TokenError> {
+        let inner = &*self.inner;
+        let token_kind = match kind {
+            OpaqueKind::OAuth => TokenKind::OAuth,
+            OpaqueKind::M2M => TokenKind::M2M,
+            OpaqueKind::ApiKey => TokenKind::ApiKey,
+        };
+        inner.check_accepted(token_kind)?;
+        let Some(opaque) = &inner.opaque else {
+            return Err(TokenError::OpaqueUnsupported(kind));
+        };
+        let verified = opaque.verify(kind, token).await?;
+        let credential = &verified.credential;
+        self.check_audiences(
+            (!credential.audiences.is_empty()).then_some(credential.audiences.as_slice()),
+        )?;
+        let identity = Identity::from_opaque(&inner.issuer, credential);
+        Ok((identity, verified.reuse_until_ms))
+    }
+
     async fn verify_uncached(&self, token: &str) -> Result<(Identity, u128), TokenError> {
         let inner = &*self.inner;
-        if let Some(kind) = classify::opaque_kind(token) {
-            return Err(TokenError::OpaqueUnsupported(kind));
-        }
         let jwt = RawJwt::parse(token)?;
         let alg = jwt.algorithm()?;
         let typ = classify::typ(&jwt.header)?;
@@ -206,15 +265,7 @@ impl Verifier {
         // From here on the claims are authentic.
         let claims = jwt.claims()?;
         let kind = classify::kind(typ, &jwt.header, &claims)?;
-        if !inner.accepted.contains(kind) {
-            return Err(TokenError::TypeMismatch(match kind {
-                TokenKind::OAuth => "OAuth access tokens are not accepted here",
-                TokenKind::Session => {
-                    "session tokens are not accepted here (only OAuth access tokens)"
-                }
-                TokenKind::M2M => "M2M tokens are not accepted here",
-            }));
-        }
+        inner.check_accepted(kind)?;
         if claims.iss != inner.issuer {
             return Err(TokenError::InvalidIssuer);
         }
@@ -260,17 +311,27 @@ impl Verifier {
     /// A token carrying `aud` must name the resource URL or a configured
     /// audience; a token without `aud` passes unless an audience is required.
     fn check_audience(&self, claims: &Claims) -> Result<(), TokenError> {
+        match claims.aud {
+            Some(_) => self.check_audiences(Some(claims.audiences())),
+            None => self.check_audiences(None::<&[&str]>),
+        }
+    }
+
+    /// The audience policy for the audiences a token names (`None`: no `aud`
+    /// at all), whether from a JWT or from Clerk's answer for an opaque token.
+    fn check_audiences<A: AsRef<str>>(&self, named: Option<&[A]>) -> Result<(), TokenError> {
         let inner = &*self.inner;
-        if claims.aud.is_some() {
-            let named = claims.audiences();
-            if !named
-                .iter()
-                .any(|a| inner.audiences.iter().any(|ok| ok == a))
-            {
-                return Err(TokenError::InvalidAudience);
+        match named {
+            Some(named) => {
+                if !named
+                    .iter()
+                    .any(|a| inner.audiences.iter().any(|ok| ok == a.as_ref()))
+                {
+                    return Err(TokenError::InvalidAudience);
+                }
             }
-        } else if inner.require_audience {
-            return Err(TokenError::InvalidAudience);
+            None if inner.require_audience => return Err(TokenError::InvalidAudience),
+            None => {}
         }
         Ok(())
     }

@@ -22,6 +22,7 @@ mod http_server;
 mod http_sessions;
 mod macro_runtime;
 mod macro_schema;
+mod opaque_tokens;
 mod serve_drain;
 mod serve_limits;
 mod tool_notify;

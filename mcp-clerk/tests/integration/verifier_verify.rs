@@ -307,8 +307,23 @@ async fn malformed_tokens_are_token_invalid() {
 async fn opaque_tokens_need_the_backend_api() {
     let issuer = TestIssuer::start().await;
     let v = verifier(&issuer.config());
-    for t in ["oat_0123456789abcdef0123456789abcdef", "mt_abc", "ak_abc"] {
-        assert_eq!(reason(&v, t).await, "token-requires-backend-api", "{t}");
+    assert_eq!(
+        reason(&v, "oat_0123456789abcdef0123456789abcdef").await,
+        "token-requires-backend-api"
+    );
+    // Kinds the server does not accept are refused as such, before anything else.
+    for t in ["mt_abc", "ak_abc"] {
+        assert_eq!(reason(&v, t).await, "token-type-mismatch", "{t}");
+    }
+    let all = verifier(
+        &issuer
+            .config_builder()
+            .accept([TokenKind::OAuth, TokenKind::M2M, TokenKind::ApiKey])
+            .build()
+            .unwrap(),
+    );
+    for t in ["mt_abc", "ak_abc"] {
+        assert_eq!(reason(&all, t).await, "token-requires-backend-api", "{t}");
     }
     assert_eq!(
         issuer.jwks_fetches(),

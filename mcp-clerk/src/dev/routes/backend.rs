@@ -16,7 +16,7 @@ use crate::dev::directory::{DevUser, Membership};
 use crate::dev::state::Shared;
 use crate::dev::util::secret_eq;
 
-fn clerk_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn clerk_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({"errors": [{"code": code, "message": message, "long_message": message}]})),
@@ -24,7 +24,7 @@ fn clerk_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

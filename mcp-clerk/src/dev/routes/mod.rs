@@ -9,6 +9,9 @@ mod metadata;
 mod register;
 mod token;
 mod userinfo;
+mod verify;
+
+pub(crate) use userinfo::verify as access_claims;
 
 use std::sync::Arc;
 
@@ -44,6 +47,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/users/{user_id}/organization_memberships",
             get(backend::organization_memberships),
         )
-        .route("/v1/users/{user_id}", get(backend::user));
+        .route("/v1/users/{user_id}", get(backend::user))
+        .route(
+            "/v1/oauth_applications/access_tokens/verify",
+            post(verify::oauth_access_token),
+        )
+        .route("/v1/m2m_tokens/verify", post(verify::m2m_token))
+        .route("/v1/api_keys/verify", post(verify::api_key))
+        .route("/v1/m2m_tokens", post(verify::create_m2m_token))
+        .route("/v1/api_keys", post(verify::create_api_key))
+        .route("/v1/m2m_tokens/{id}/revoke", post(verify::revoke_m2m_token))
+        .route("/v1/api_keys/{id}/revoke", post(verify::revoke_api_key));
     shared.requests.record(router).with_state(shared)
 }

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::dev::DevTokenFormat;
 use crate::dev::error::OAuthError;
 use crate::dev::mint::AccessGrant;
 use crate::dev::state::{CODE_TTL_SECS, Client, RefreshGrant, Shared, Store};
@@ -288,7 +289,16 @@ fn issue(
         ttl_secs: ttl,
         scopes,
     };
-    let access_token = shared.minter.access_token(&grant);
+    let access_token = match shared.settings.token_format {
+        DevTokenFormat::Opaque => shared.issue_opaque_access_token(&grant).map_err(|_| {
+            OAuthError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the emulator cannot issue more tokens",
+            )
+        })?,
+        _ => shared.minter.access_token(&grant),
+    };
     Ok(json!({
         "access_token": access_token,
         "token_type": "Bearer",

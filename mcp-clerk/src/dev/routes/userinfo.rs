@@ -41,9 +41,29 @@ fn unauthorized(description: &str) -> Response {
         .into_response()
 }
 
-/// Verifies an access token this emulator signed (signature, `typ`, `iss`,
-/// `exp`, not revoked).
+/// Verifies an access token this emulator issued: an opaque `oat_…` token it
+/// holds (not expired, not revoked), or a JWT it signed (signature, `typ`,
+/// `iss`, `exp`, not revoked).
 pub(crate) fn verify(shared: &Shared, token: &str) -> Option<AccessClaims> {
+    if token.starts_with("oat_") {
+        let store = shared.store();
+        let g = store
+            .opaque
+            .get(token)
+            .filter(|g| g.kind == crate::token::OpaqueKind::OAuth)?;
+        if g.expired() || g.revocation_reason.is_some() || store.revoked.contains(&g.id) {
+            return None;
+        }
+        return Some(AccessClaims {
+            sub: g.subject.clone(),
+            scope: g.scopes.join(" "),
+            org_id: g.org_id.clone(),
+            client_id: g.client_id.clone().unwrap_or_default(),
+            jti: g.id.clone(),
+            iat: g.created,
+            exp: g.expiration.unwrap_or(u64::MAX),
+        });
+    }
     let header = jsonwebtoken::decode_header(token).ok()?;
     if header.typ.as_deref() != Some("at+jwt") {
         return None;
