@@ -9,9 +9,10 @@ mod clients_support;
 use std::path::PathBuf;
 
 use clients_support::{
-    OAUTH_FLOW, assert_in_order, js_dir, node, quickstart_recorded, run, timeline,
+    OAUTH_FLOW, assert_in_order, assert_token_format, js_dir, node, quickstart_recorded, run,
+    timeline,
 };
-use mcp_clerk::dev::DevClerk;
+use mcp_clerk::dev::{DevClerk, DevTokenFormat};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -33,7 +34,22 @@ fn scratch(name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn inspector_cli_runs_the_full_flow_headless() {
-    let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
+    inspector_full_flow(DevTokenFormat::Jwt).await;
+}
+
+/// The same with opaque `oat_…` access tokens, verified through the Backend API.
+#[tokio::test(flavor = "multi_thread")]
+async fn inspector_cli_runs_the_full_flow_with_opaque_tokens() {
+    inspector_full_flow(DevTokenFormat::Opaque).await;
+}
+
+async fn inspector_full_flow(format: DevTokenFormat) {
+    let dev = DevClerk::new()
+        .auto_consent(true)
+        .token_format(format)
+        .start()
+        .await
+        .unwrap();
     let issuer = dev.issuer().to_owned();
     let running = quickstart_recorded(dev).await;
 
@@ -152,6 +168,7 @@ async fn inspector_cli_runs_the_full_flow_headless() {
         .filter(|l| l.starts_with("open "))
         .count();
     assert_eq!(opens, 1, "the stored token was reused");
+    assert_token_format(&running, format);
 
     let _ = std::fs::remove_dir_all(&home);
     running.stop().await.unwrap();

@@ -10,15 +10,30 @@ mod clients_support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use clients_support::{assert_in_order, js_dir, node};
-use mcp_clerk::dev::DevClerk;
+use clients_support::{assert_in_order, assert_token_format, js_dir, node};
+use mcp_clerk::dev::{DevClerk, DevTokenFormat};
 use mcp_clerk_examples::{Clerk, quickstart};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mcp_remote_bridge_signs_in_mid_session() {
-    let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
+    mcp_remote_flow(DevTokenFormat::Jwt).await;
+}
+
+/// The same with opaque `oat_…` access tokens, verified through the Backend API.
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_remote_bridge_signs_in_with_opaque_tokens() {
+    mcp_remote_flow(DevTokenFormat::Opaque).await;
+}
+
+async fn mcp_remote_flow(format: DevTokenFormat) {
+    let dev = DevClerk::new()
+        .auto_consent(true)
+        .token_format(format)
+        .start()
+        .await
+        .unwrap();
     let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
         .await
         .unwrap();
@@ -108,5 +123,6 @@ async fn mcp_remote_bridge_signs_in_mid_session() {
     drop(stdin);
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
     let _ = std::fs::remove_dir_all(&home);
+    assert_token_format(&running, format);
     running.stop().await.unwrap();
 }

@@ -6,8 +6,8 @@
 
 mod clients_support;
 
-use clients_support::{Run, assert_in_order, node_script};
-use mcp_clerk::dev::{DevClerk, DevClerkServer};
+use clients_support::{Run, assert_in_order, assert_token_format, node_script};
+use mcp_clerk::dev::{DevClerk, DevClerkServer, DevTokenFormat};
 use mcp_clerk::prelude::*;
 use mcp_clerk::{McpServer, ServeError};
 use mcp_clerk_examples::{Clerk, quickstart};
@@ -52,7 +52,24 @@ fn http_log(out: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ts_sdk_runs_the_full_flow_against_the_quickstart() {
-    let dev = DevClerk::new().auto_consent(true).start().await.unwrap();
+    ts_sdk_full_flow(DevTokenFormat::Jwt).await;
+}
+
+/// The same flow with a Clerk application that issues opaque `oat_…` tokens
+/// (every application created before 2026): the quickstart verifies them
+/// through the Backend API, and the client cannot tell.
+#[tokio::test(flavor = "multi_thread")]
+async fn ts_sdk_runs_the_full_flow_with_opaque_tokens() {
+    ts_sdk_full_flow(DevTokenFormat::Opaque).await;
+}
+
+async fn ts_sdk_full_flow(format: DevTokenFormat) {
+    let dev = DevClerk::new()
+        .auto_consent(true)
+        .token_format(format)
+        .start()
+        .await
+        .unwrap();
     let issuer = dev.issuer().to_owned();
     let running = quickstart::start("127.0.0.1:0", Clerk::Dev(dev))
         .await
@@ -94,6 +111,7 @@ async fn ts_sdk_runs_the_full_flow_against_the_quickstart() {
         serde_json::json!(["email", "profile", "user:org:read"])
     );
     assert_eq!(out["results"]["ping"]["content"][0]["text"], "pong");
+    assert_token_format(&running, format);
     running.stop().await.unwrap();
 }
 

@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::ClerkConfig;
+use crate::policy::ORG_SCOPE;
 use crate::token::{BackendOutage, OpaqueKind, OutageCause, TokenError};
 
 /// Largest verify answer read (Clerk's are a few hundred bytes).
@@ -66,6 +67,10 @@ pub(crate) struct Credential {
     pub(crate) expiration: Option<u64>,
     /// Unix seconds.
     pub(crate) created_at: Option<u64>,
+    /// The organization the user picked at consent (OAuth tokens granted
+    /// `user:org:read`), from the Frontend API's `/oauth/userinfo`.
+    pub(crate) org_id: Option<String>,
+    pub(crate) org_slug: Option<String>,
 }
 
 /// A verified credential and until when (unix ms) it may be reused.
@@ -93,6 +98,8 @@ pub(crate) struct OpaqueVerifier {
 struct Inner {
     http: reqwest::Client,
     api_url: String,
+    /// `{issuer}/oauth/userinfo`: where an opaque token's organization is read.
+    userinfo_url: String,
     secret_key: Box<str>,
     ttl: Duration,
     answers: moka::future::Cache<Box<str>, Verified>,
@@ -133,6 +140,7 @@ impl OpaqueVerifier {
             inner: Arc::new(Inner {
                 http,
                 api_url: config.api_url().trim_end_matches('/').to_owned(),
+                userinfo_url: format!("{}/oauth/userinfo", config.issuer()),
                 secret_key: secret_key.into(),
                 ttl: config.opaque_token_ttl,
                 answers,
@@ -159,7 +167,12 @@ impl OpaqueVerifier {
         inner
             .answers
             .try_get_with(key, async {
-                let credential = self.ask(kind, token).await?;
+                let mut credential = self.ask(kind, token).await?;
+                if kind == OpaqueKind::OAuth && credential.scopes.iter().any(|s| s == ORG_SCOPE) {
+                    let (id, slug) = self.organization(token).await?;
+                    credential.org_id = id;
+                    credential.org_slug = slug;
+                }
                 Ok(self.reuse(credential))
             })
             .await
@@ -238,6 +251,58 @@ impl OpaqueVerifier {
         let answer: Answer =
             serde_json::from_slice(&body).map_err(|_| outage(OutageCause::UnexpectedAnswer))?;
         answer.into_credential(kind, now_ms() / 1000)
+    }
+
+    /// The organization an opaque OAuth token was granted: Clerk's verify
+    /// answer does not carry it (a JWT access token's `org_id` claim does), its
+    /// Frontend API's userinfo does, with the token itself as credential.
+    async fn organization(
+        &self,
+        token: &str,
+    ) -> Result<(Option<String>, Option<String>), TokenError> {
+        let response = self
+            .inner
+            .http
+            .get(&self.inner.userinfo_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| {
+                outage(if e.is_timeout() {
+                    OutageCause::Timeout
+                } else {
+                    OutageCause::Unreachable
+                })
+            })?;
+        match response.status().as_u16() {
+            200 => {}
+            // Revoked or expired between the two requests.
+            401 | 403 => return Err(TokenError::NotRecognized(OpaqueKind::OAuth)),
+            429 => {
+                return Err(outage_after(
+                    OutageCause::RateLimited,
+                    retry_after(response.headers()),
+                ));
+            }
+            500..=599 => {
+                return Err(outage_after(
+                    OutageCause::Failing,
+                    retry_after(response.headers()),
+                ));
+            }
+            _ => return Err(outage(OutageCause::UnexpectedAnswer)),
+        }
+        #[derive(Deserialize)]
+        struct UserInfo {
+            #[serde(default)]
+            org_id: Option<String>,
+            #[serde(default)]
+            org_slug: Option<String>,
+        }
+        let body = read_bounded(response).await?;
+        let info: UserInfo =
+            serde_json::from_slice(&body).map_err(|_| outage(OutageCause::UnexpectedAnswer))?;
+        Ok((info.org_id.filter(|id| !id.is_empty()), info.org_slug))
     }
 
     fn log_key_refused(&self, status: u16) {
@@ -423,6 +488,8 @@ impl Answer {
             audiences: self.aud.map(Scopes::into_vec).unwrap_or_default(),
             expiration,
             created_at: self.created_at.map(unix_secs),
+            org_id: None,
+            org_slug: None,
         })
     }
 }

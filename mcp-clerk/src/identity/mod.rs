@@ -405,8 +405,20 @@ impl Identity {
         let expires_at = c.expiration.unwrap_or_else(|| {
             u64::try_from(crate::backend::verify::now_ms() / 1000).unwrap_or(0) + 3600
         });
-        let org = (kind == TokenKind::ApiKey && c.subject.starts_with("org_"))
-            .then(|| ClerkOrg::new(c.subject.clone(), None, None, Vec::new(), false));
+        let org = match kind {
+            TokenKind::ApiKey if c.subject.starts_with("org_") => Some(ClerkOrg::new(
+                c.subject.clone(),
+                None,
+                None,
+                Vec::new(),
+                false,
+            )),
+            TokenKind::OAuth => c
+                .org_id
+                .clone()
+                .map(|id| ClerkOrg::new(id, c.org_slug.clone(), None, Vec::new(), false)),
+            _ => None,
+        };
         let user = ClerkUser {
             inner: Arc::new(UserInner {
                 id: c.subject.clone(),

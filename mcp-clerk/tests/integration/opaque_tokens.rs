@@ -79,6 +79,29 @@ async fn an_opaque_token_reaches_tools_exactly_like_a_jwt() {
     // One Backend API request for the opaque token, whatever the calls.
     assert_eq!(verifies(&clerk), 1, "{:?}", clerk.request_log());
 
+    // The organization picked at consent: the verify answer does not carry
+    // it, the Frontend API's userinfo does; the role then comes from the
+    // Backend API as for a JWT.
+    let in_org = clerk.token("user_alice").org("org_acme").mint().unwrap();
+    let org_server = start(
+        McpServer::new("opaque-org", "1")
+            .clerk(clerk.config_builder().build().unwrap())
+            .tools([whoami(), admin_only()]),
+    )
+    .await;
+    let r = post(&org_server.url, Some(&in_org), &call("whoami")).await;
+    assert_eq!(
+        tool_text(&message(r).await),
+        ("user_alice|org_acme|dev_client".to_owned(), false)
+    );
+    let r = post(&org_server.url, Some(&in_org), &call("admin_only")).await;
+    assert_eq!(tool_text(&message(r).await), ("admin".to_owned(), false));
+    let log = clerk.request_log();
+    assert!(
+        log.contains(&"GET /oauth/userinfo 200".to_owned()),
+        "{log:?}"
+    );
+
     let scoped = clerk.token("user_bob").scope("notes:read").mint().unwrap();
     let r = post(&server.url, Some(&scoped), &call("notes")).await;
     assert_eq!(r.status(), 200);

@@ -272,6 +272,27 @@ pub async fn quickstart_recorded(
         .unwrap()
 }
 
+/// The quickstart verified the client's token the way `format` requires:
+/// through the Backend API for opaque tokens (and never for JWTs).
+pub fn assert_token_format(
+    running: &mcp_clerk_examples::Running,
+    format: mcp_clerk::dev::DevTokenFormat,
+) {
+    let log = running
+        .clerk
+        .dev_server()
+        .expect("the emulator")
+        .request_log();
+    let verified = log
+        .iter()
+        .filter(|l| l.as_str() == "POST /v1/oauth_applications/access_tokens/verify 200")
+        .count();
+    match format {
+        mcp_clerk::dev::DevTokenFormat::Opaque => assert!(verified >= 1, "{log:?}"),
+        _ => assert_eq!(verified, 0, "{log:?}"),
+    }
+}
+
 /// One timeline of what a client did: the MCP server's requests (`mcp …`)
 /// and the emulator's (`clerk …`), merged by when each response was produced.
 pub fn timeline(running: &mcp_clerk_examples::Running) -> Vec<String> {
