@@ -5,7 +5,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, GenericArgument, LitStr, Meta, Pat, PathArguments, Token, Type};
 
-use crate::attr::{Level, ToolAttr};
+use crate::attr::{CallersAttr, Level, ToolAttr};
 use crate::errors::{Errors, closest};
 
 /// What an injected argument is, for the policy checks.
@@ -13,6 +13,8 @@ use crate::errors::{Errors, closest};
 pub(crate) enum Injected {
     User,
     OptUser,
+    Machine,
+    OptMachine,
     Org,
     OptOrg,
     Other,
@@ -312,6 +314,7 @@ pub(crate) fn injected(ty: &Type) -> Option<Injected> {
         return match name.as_str() {
             "ClerkUser" | "Identity" => Some(Injected::OptUser),
             "ClerkOrg" => Some(Injected::OptOrg),
+            "ClerkMachine" => Some(Injected::OptMachine),
             _ => None,
         };
     }
@@ -319,6 +322,7 @@ pub(crate) fn injected(ty: &Type) -> Option<Injected> {
     match name.as_str() {
         "ClerkUser" | "Identity" => Some(Injected::User),
         "ClerkOrg" => Some(Injected::Org),
+        "ClerkMachine" => Some(Injected::Machine),
         "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" | "State"
         | "Progress" | "ClientLog" => Some(Injected::Other),
         _ => None,
@@ -342,7 +346,51 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
     let org = attr.effective_org();
     let name = type_name(ty);
     let span = ty;
+    let callers = attr.callers();
+    let is_clerk_user = option_inner(ty)
+        .and_then(last_segment)
+        .or_else(|| last_segment(ty))
+        .is_some_and(|s| s.ident == "ClerkUser");
+    if is_clerk_user && callers != CallersAttr::Users {
+        errors.push_tokens(
+            span,
+            format_args!(
+                "a tool that takes `{name}` never runs for a machine, but this tool has `callers = {}`",
+                callers.as_str()
+            ),
+            Some(if callers == CallersAttr::Any {
+                "take `Identity` (its `machine()` tells people and machines apart), or remove `callers`"
+            } else {
+                "take `ClerkMachine` for the machine caller, or remove `callers`"
+            }),
+        );
+        return;
+    }
     match kind {
+        Injected::Machine if callers != CallersAttr::Machines => errors.push_tokens(
+            span,
+            format_args!(
+                "`{name}` needs `callers = machines`, but this tool has `callers = {}`",
+                callers.as_str()
+            ),
+            Some(if callers == CallersAttr::Any {
+                "take `Option<ClerkMachine>` (people call this tool too), or set `callers = machines`"
+            } else {
+                "add `callers = machines` to `#[tool(...)]`"
+            }),
+        ),
+        Injected::OptMachine if callers != CallersAttr::Any => errors.push_tokens(
+            span,
+            format_args!(
+                "`{name}` needs `callers = any`, but this tool has `callers = {}`",
+                callers.as_str()
+            ),
+            Some(if callers == CallersAttr::Machines {
+                "take `ClerkMachine` (it is always present with `callers = machines`), or set `callers = any`"
+            } else {
+                "add `callers = any` to `#[tool(...)]` (people and machines), or `callers = machines`"
+            }),
+        ),
         Injected::User if auth != Level::Required => errors.push_tokens(
             span,
             format_args!(

@@ -29,6 +29,25 @@ impl Level {
     }
 }
 
+/// `callers = users | machines | any`: who may call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum CallersAttr {
+    #[default]
+    Users,
+    Machines,
+    Any,
+}
+
+impl CallersAttr {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CallersAttr::Users => "users",
+            CallersAttr::Machines => "machines",
+            CallersAttr::Any => "any",
+        }
+    }
+}
+
 /// The tool annotations (`annotations(read_only, ...)`).
 #[derive(Default)]
 pub(crate) struct Annotations {
@@ -47,6 +66,7 @@ pub(crate) struct ToolAttr {
     pub(crate) scopes: Vec<LitStr>,
     pub(crate) permissions: Vec<LitStr>,
     pub(crate) roles: Vec<LitStr>,
+    pub(crate) callers: Option<(CallersAttr, Span)>,
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
@@ -64,6 +84,7 @@ const KEYS: &[&str] = &[
     "permissions",
     "role",
     "roles",
+    "callers",
     "name",
     "title",
     "description",
@@ -71,7 +92,7 @@ const KEYS: &[&str] = &[
     "crate",
 ];
 
-const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `name`, `title`, `description`, `annotations(..)`, `crate`";
+const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `callers`, `name`, `title`, `description`, `annotations(..)`, `crate`";
 
 const KEYS_HELP_SYNTAX: &str = "write comma-separated keys, for example `#[tool(auth = required, scopes(\"notes:read\"), name = \"notes.list\")]`";
 
@@ -99,9 +120,18 @@ impl ToolAttr {
         auth.max(org)
     }
 
-    /// Scopes, permissions or roles: only a signed-in caller can hold them.
+    /// Scopes, permissions or roles: only a signed-in caller can hold them;
+    /// a tool open to machines needs one too (a machine is always signed in).
     fn needs_caller(&self) -> bool {
-        !self.scopes.is_empty() || !self.permissions.is_empty() || !self.roles.is_empty()
+        !self.scopes.is_empty()
+            || !self.permissions.is_empty()
+            || !self.roles.is_empty()
+            || self.callers() != CallersAttr::Users
+    }
+
+    /// Who may call (`users` unless `callers` says otherwise).
+    pub(crate) fn callers(&self) -> CallersAttr {
+        self.callers.map_or(CallersAttr::Users, |(c, _)| c)
     }
 
     /// Parses the attribute's arguments, recording every problem in `errors`.
@@ -168,6 +198,7 @@ impl ToolAttr {
                 new.iter().for_each(|r| check_role(r, errors));
                 self.roles.extend(new);
             }
+            "callers" => self.callers = callers(&meta, errors),
             "name" => self.name = string(key, &meta, errors),
             "title" => self.title = string(key, &meta, errors),
             "description" => self.description = string(key, &meta, errors),
@@ -202,6 +233,11 @@ impl ToolAttr {
             "permissions and roles need a signed-in caller in an organization".to_owned()
         } else if !self.scopes.is_empty() {
             "scopes need a signed-in caller (`auth = required`)".to_owned()
+        } else if self.callers() != CallersAttr::Users {
+            format!(
+                "`callers = {}` implies `auth = required` (a machine is always signed in)",
+                self.callers().as_str()
+            )
         } else {
             let org = self.effective_org();
             format!("`org = {}` implies `auth = {}`", org.as_str(), org.as_str())
@@ -261,6 +297,28 @@ fn check_role(r: &LitStr, errors: &mut Errors) {
             Some("a role is a key such as `admin` or `org:admin`"),
         );
     }
+}
+
+fn callers(meta: &Meta, errors: &mut Errors) -> Option<(CallersAttr, Span)> {
+    let help = "write `callers = users` (the default), `callers = machines` or `callers = any`";
+    let Meta::NameValue(nv) = meta else {
+        errors.push(meta.span(), "`callers` needs a value", Some(help));
+        return None;
+    };
+    let word = match &nv.value {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    };
+    let callers = match word.as_deref() {
+        Some("users") => CallersAttr::Users,
+        Some("machines") => CallersAttr::Machines,
+        Some("any") => CallersAttr::Any,
+        _ => {
+            errors.push_tokens(&nv.value, "invalid value for `callers`", Some(help));
+            return None;
+        }
+    };
+    Some((callers, nv.value.span()))
 }
 
 fn level(key: &str, meta: &Meta, errors: &mut Errors) -> Option<(Level, Span)> {

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, ReturnType, Type};
 
 use crate::args::{self, Default, Kind, Param};
-use crate::attr::{Level, ToolAttr};
+use crate::attr::{CallersAttr, Level, ToolAttr};
 use crate::errors::Errors;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -270,6 +270,11 @@ fn policy(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
     }
     for r in &attr.roles {
         out = quote!(#out.role(#r));
+    }
+    match attr.callers() {
+        CallersAttr::Users => {}
+        CallersAttr::Machines => out = quote!(#out.callers(#p::Callers::Machines)),
+        CallersAttr::Any => out = quote!(#out.callers(#p::Callers::Any)),
     }
     out
 }

@@ -70,7 +70,7 @@ pub mod backend;
 #[cfg(feature = "dev")]
 pub mod dev;
 
-pub use identity::{ClerkOrg, ClerkUser, Identity, TokenKind};
+pub use identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
 pub use tool::state::State;
 pub use tool::{ToolCall, ToolDef};
@@ -83,7 +83,7 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 
-    pub use crate::policy::{Requirement, ToolPolicy};
+    pub use crate::policy::{Callers, Requirement, ToolPolicy};
     pub use crate::tool::args::{Arg, Arguments, InputSchema, StructArgs};
     pub use crate::tool::inject::FromToolCall;
     pub use crate::tool::output::IntoToolOutput;

@@ -36,6 +36,43 @@ pub enum Requirement {
     Required,
 }
 
+/// Who may call a tool: people, machines, or both.
+///
+/// Machines are M2M tokens and API keys owned by a machine or an organization
+/// (accepted only when the server accepts those kinds, `MCP_CLERK_ACCEPT`). A
+/// tool for people never runs for a machine, and the other way round:
+///
+/// ```
+/// use mcp_clerk::policy::{Callers, Decision, Forbidden, ToolPolicy, decide};
+/// use mcp_clerk::{ClerkMachine, ClerkUser, Identity};
+/// use mcp_clerk::policy::Requirement;
+///
+/// let person = Identity::new(ClerkUser::example("user_1", &[]), None);
+/// let machine = Identity::for_machine(ClerkMachine::example("mch_1", &[]), None);
+///
+/// let for_people = ToolPolicy::new().auth(Requirement::Required);
+/// assert_eq!(decide(&for_people, Some(&machine)), Decision::Forbidden(Forbidden::MachineCaller));
+///
+/// let for_machines = ToolPolicy::new().callers(Callers::Machines);
+/// assert!(for_machines.needs_auth()); // a machine is always signed in
+/// assert_eq!(decide(&for_machines, Some(&machine)), Decision::Allow);
+/// assert_eq!(decide(&for_machines, Some(&person)), Decision::Forbidden(Forbidden::PersonCaller));
+///
+/// let for_both = ToolPolicy::new().callers(Callers::Any);
+/// assert_eq!(decide(&for_both, Some(&person)), Decision::Allow);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[non_exhaustive]
+pub enum Callers {
+    /// Signed-in people only (the default); machines are refused.
+    #[default]
+    Users,
+    /// Machines only.
+    Machines,
+    /// People and machines.
+    Any,
+}
+
 /// The access rules of one tool.
 ///
 /// ```
@@ -54,6 +91,7 @@ pub struct ToolPolicy {
     scopes: Vec<Cow<'static, str>>,
     permissions: Vec<Cow<'static, str>>,
     roles: Vec<Cow<'static, str>>,
+    callers: Callers,
 }
 
 impl ToolPolicy {
@@ -65,7 +103,20 @@ impl ToolPolicy {
             scopes: Vec::new(),
             permissions: Vec::new(),
             roles: Vec::new(),
+            callers: Callers::Users,
         }
+    }
+
+    /// Who may call: people (the default), machines, or both. Anything but
+    /// people-only needs a signed-in caller.
+    pub fn callers(mut self, callers: Callers) -> Self {
+        self.callers = callers;
+        self
+    }
+
+    /// Who may call ([`callers`](Self::callers)).
+    pub fn callers_allowed(&self) -> Callers {
+        self.callers
     }
 
     /// Sets whether a signed-in caller is needed.
@@ -110,7 +161,7 @@ impl ToolPolicy {
     /// The effective auth requirement: scopes, permissions and roles need a caller
     /// (`Required`); otherwise the stronger of the auth and organization requirements.
     pub fn effective_auth(&self) -> Requirement {
-        if !self.scopes.is_empty() {
+        if !self.scopes.is_empty() || self.callers != Callers::Users {
             return Requirement::Required;
         }
         match (self.auth, self.effective_org()) {
@@ -212,6 +263,10 @@ pub enum Forbidden {
     MissingPermission(String),
     /// The caller holds none of these roles.
     MissingRole(Vec<String>),
+    /// A machine called a tool for people.
+    MachineCaller,
+    /// A person called a tool for machines.
+    PersonCaller,
     /// The token names the organization but not the caller's role or
     /// permissions (OAuth access tokens carry only `org_id`).
     OrgPermissionsUnknown,
@@ -225,6 +280,8 @@ impl std::fmt::Display for Forbidden {
             Forbidden::MissingRole(roles) => {
                 write!(f, "needs one of the roles `{}`", roles.join("`, `"))
             }
+            Forbidden::MachineCaller => f.write_str("this tool is not for machine callers"),
+            Forbidden::PersonCaller => f.write_str("this tool is for machine callers only"),
             Forbidden::OrgPermissionsUnknown => {
                 f.write_str("the access token does not carry organization roles or permissions")
             }
@@ -318,6 +375,16 @@ pub fn decide(policy: &ToolPolicy, caller: Option<&Identity>) -> Decision {
     };
     if auth == Requirement::None {
         return Decision::Allow;
+    }
+    match (policy.callers, caller.is_machine()) {
+        (Callers::Users, true) if auth == Requirement::Required => {
+            return Decision::Forbidden(Forbidden::MachineCaller);
+        }
+        // An optional caller: the machine is not a person, and the tool
+        // receives none (see `FromToolCall for Option<ClerkUser>`).
+        (Callers::Users, true) => return Decision::Allow,
+        (Callers::Machines, false) => return Decision::Forbidden(Forbidden::PersonCaller),
+        _ => {}
     }
     let user = caller.user();
     let kind = user.token_kind();

@@ -8,12 +8,14 @@
 
 mod claims;
 mod fpm;
+mod machine;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use claims::Claims;
 pub use claims::{Actor, FactorAges};
+pub use machine::ClerkMachine;
 
 /// The kind of Clerk token a caller presented.
 ///
@@ -372,6 +374,9 @@ impl std::fmt::Debug for ClerkOrg {
 pub struct Identity {
     user: ClerkUser,
     org: Option<ClerkOrg>,
+    /// Set for machine callers (M2M tokens, API keys of machines and
+    /// organizations); `user` then describes the same subject.
+    machine: Option<ClerkMachine>,
 }
 
 impl Identity {
@@ -385,9 +390,62 @@ impl Identity {
         self.org.as_ref()
     }
 
+    /// The machine, when the caller is one (an M2M token, or an API key owned
+    /// by a machine or an organization). Tools that take a [`ClerkUser`] never
+    /// run for a machine.
+    pub fn machine(&self) -> Option<&ClerkMachine> {
+        self.machine.as_ref()
+    }
+
+    /// Whether the caller is a machine rather than a person.
+    pub fn is_machine(&self) -> bool {
+        self.machine.is_some()
+    }
+
     /// Builds an identity from parts (used by tests of your own code).
     pub fn new(user: ClerkUser, org: Option<ClerkOrg>) -> Self {
-        Self { user, org }
+        Self {
+            user,
+            org,
+            machine: None,
+        }
+    }
+
+    /// A machine caller built from parts (for tests of your own code).
+    ///
+    /// ```
+    /// use mcp_clerk::{ClerkMachine, Identity, TokenKind};
+    ///
+    /// let caller = Identity::for_machine(ClerkMachine::example("mch_1", &["mch_2"]), None);
+    /// assert!(caller.is_machine());
+    /// // `user()` describes the same subject, for code that only logs it.
+    /// assert_eq!(caller.user().id(), "mch_1");
+    /// assert_eq!(caller.user().token_kind(), TokenKind::M2M);
+    /// ```
+    pub fn for_machine(machine: ClerkMachine, org: Option<ClerkOrg>) -> Self {
+        let user = ClerkUser {
+            inner: Arc::new(UserInner {
+                id: machine.id().to_owned(),
+                issuer: String::new(),
+                session_id: None,
+                client_id: None,
+                scopes: machine.scopes().to_vec(),
+                kind: machine.token_kind(),
+                expires_at: machine
+                    .expires_at()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+                issued_at: None,
+                token_id: machine.token_id().map(str::to_owned),
+                actor: None,
+                factor_ages: None,
+            }),
+        };
+        Self {
+            user,
+            org,
+            machine: Some(machine),
+        }
     }
 
     /// Builds the identity from what the Clerk Backend API said about an
@@ -434,12 +492,27 @@ impl Identity {
                 factor_ages: None,
             }),
         };
-        Self { user, org }
+        let machine = (!c.subject.starts_with("user_")).then(|| {
+            ClerkMachine::new(
+                c.subject.clone(),
+                kind,
+                c.scopes.clone(),
+                c.claims.clone(),
+                Some(c.id.clone()),
+                c.name.clone(),
+                expires_at,
+            )
+        });
+        Self { user, org, machine }
     }
 
     /// Builds the identity from claims whose signature, issuer, lifetime and
     /// kind were verified.
-    pub(crate) fn from_verified(kind: TokenKind, claims: Claims) -> Self {
+    pub(crate) fn from_verified(
+        kind: TokenKind,
+        claims: Claims,
+        custom_claims: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         let org = org_from_claims(kind, &claims);
         let scopes = claims.scopes();
         let factor_ages = claims.factor_ages();
@@ -474,7 +547,19 @@ impl Identity {
                 factor_ages,
             }),
         };
-        Self { user, org }
+        let machine = (kind == TokenKind::M2M).then(|| {
+            let u = &user.inner;
+            ClerkMachine::new(
+                u.id.clone(),
+                kind,
+                u.scopes.clone(),
+                custom_claims(),
+                u.token_id.clone(),
+                None,
+                u.expires_at,
+            )
+        });
+        Self { user, org, machine }
     }
 }
 
@@ -522,7 +607,7 @@ mod tests {
 
     fn identity(kind: TokenKind, claims: serde_json::Value) -> Identity {
         let claims: Claims = serde_json::from_value(claims).expect("claims");
-        Identity::from_verified(kind, claims)
+        Identity::from_verified(kind, claims, serde_json::Map::new)
     }
 
     #[test]

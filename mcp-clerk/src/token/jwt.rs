@@ -101,6 +101,23 @@ impl<'a> RawJwt<'a> {
         }
     }
 
+    /// The claims beyond the registered ones (`iss`, `sub`, `aud`, `exp`,
+    /// `nbf`, `iat`, `jti`, `scope(s)`), for M2M tokens, whose custom claims
+    /// a machine caller exposes. Only call after the signature verified.
+    pub(crate) fn custom_claims(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut map: serde_json::Map<String, serde_json::Value> = URL_SAFE_NO_PAD
+            .decode(self.payload)
+            .ok()
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or_default();
+        for registered in [
+            "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scopes",
+        ] {
+            map.remove(registered);
+        }
+        map
+    }
+
     /// Decodes the claims. Only call after the signature verified.
     pub(crate) fn claims(&self) -> Result<Claims, TokenError> {
         let json = URL_SAFE_NO_PAD

@@ -274,7 +274,7 @@ impl Verifier {
         if kind == TokenKind::Session {
             self.check_session(&claims)?;
         }
-        let identity = Identity::from_verified(kind, claims);
+        let identity = Identity::from_verified(kind, claims, || jwt.custom_claims());
         let deadline_ms = self.deadline_ms(identity.user().expires_at_secs());
         Ok((identity, deadline_ms))
     }
@@ -321,19 +321,17 @@ impl Verifier {
     /// at all), whether from a JWT or from Clerk's answer for an opaque token.
     fn check_audiences<A: AsRef<str>>(&self, named: Option<&[A]>) -> Result<(), TokenError> {
         let inner = &*self.inner;
-        match named {
-            Some(named) => {
-                if !named
-                    .iter()
-                    .any(|a| inner.audiences.iter().any(|ok| ok == a.as_ref()))
-                {
-                    return Err(TokenError::InvalidAudience);
-                }
-            }
-            None if inner.require_audience => return Err(TokenError::InvalidAudience),
-            None => {}
+        let allowed = match named {
+            Some(named) => named
+                .iter()
+                .any(|a| inner.audiences.iter().any(|ok| ok == a.as_ref())),
+            None => !inner.require_audience,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(TokenError::InvalidAudience)
         }
-        Ok(())
     }
 
     fn check_session(&self, claims: &Claims) -> Result<(), TokenError> {

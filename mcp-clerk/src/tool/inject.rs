@@ -11,6 +11,8 @@
 //! | [`ClerkOrg`] | the caller's active organization | `org = required` (or a permission/role) |
 //! | `Option<ClerkOrg>` | the active organization, if any | `org = optional` |
 //! | [`Identity`], `Option<Identity>` | user and organization together | like `ClerkUser` |
+//! | [`ClerkMachine`] | the machine caller (M2M token, API key of a machine or organization) | `callers = machines` |
+//! | `Option<ClerkMachine>` | the machine, when the caller is one | `callers = any` |
 //! | [`RequestContext<RoleServer>`] | rmcp's request context | |
 //! | [`CancellationToken`] | cancelled when the client cancels the request | |
 //! | [`Peer<RoleServer>`] | the connected client (notifications, sampling, …) | |
@@ -29,7 +31,7 @@ use rmcp::{ErrorData, Peer, RoleServer};
 
 pub use tokio_util::sync::CancellationToken;
 
-use crate::identity::{ClerkOrg, ClerkUser, Identity};
+use crate::identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity};
 use crate::tool::ToolCall;
 
 /// A value read from the [`ToolCall`] itself (the caller, the request context)
@@ -64,7 +66,7 @@ use crate::tool::ToolCall;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     label = "not an injectable type",
-    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity` (or `Option` of those), `State<T>`, `Progress`, `ClientLog`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
+    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity`, `ClerkMachine` (or `Option` of those), `State<T>`, `Progress`, `ClientLog`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
     note = "to read this argument from the client's JSON instead, mark it `#[arg]`"
 )]
 pub trait FromToolCall: Sized {
@@ -83,15 +85,38 @@ fn no_user() -> ErrorData {
     ErrorData::invalid_request("this tool needs a signed-in caller", None)
 }
 
+/// The caller when it is a person: a machine is never a `ClerkUser` (the
+/// policy already refused it; this is the second line).
+fn person(call: &ToolCall) -> Option<&ClerkUser> {
+    call.identity()
+        .filter(|id| !id.is_machine())
+        .map(Identity::user)
+}
+
 impl FromToolCall for ClerkUser {
     fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
-        call.user().cloned().ok_or_else(no_user)
+        person(call).cloned().ok_or_else(no_user)
     }
 }
 
 impl FromToolCall for Option<ClerkUser> {
     fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
-        Ok(call.user().cloned())
+        Ok(person(call).cloned())
+    }
+}
+
+impl FromToolCall for ClerkMachine {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        call.identity()
+            .and_then(Identity::machine)
+            .cloned()
+            .ok_or_else(|| ErrorData::invalid_request("this tool needs a machine caller", None))
+    }
+}
+
+impl FromToolCall for Option<ClerkMachine> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        Ok(call.identity().and_then(Identity::machine).cloned())
     }
 }
 

@@ -59,13 +59,13 @@ fn unprocessable(message: &str) -> Response {
     )
 }
 
-fn body_of<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
+fn body_of<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, Box<Response>> {
     body.map(|Json(b)| b).map_err(|e| {
-        clerk_error(
+        Box::new(clerk_error(
             StatusCode::BAD_REQUEST,
             "request_body_invalid",
             &e.body_text(),
-        )
+        ))
     })
 }
 
@@ -95,7 +95,7 @@ pub(crate) async fn oauth_access_token(
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some(token) = body.access_token.or(body.secret) else {
         return unprocessable("access_token is required");
@@ -144,7 +144,7 @@ pub(crate) async fn m2m_token(
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some(token) = body.token.or(body.secret) else {
         return unprocessable("token is required");
@@ -198,7 +198,7 @@ pub(crate) async fn api_key(
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match body.secret {
         Some(secret) => stored(&shared, OpaqueKind::ApiKey, &secret),
@@ -240,7 +240,7 @@ pub(crate) async fn create_m2m_token(
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some(machine) = body.machine_id.clone().filter(|m| m.starts_with("mch_")) else {
         return unprocessable("machine_id must name a machine (mch_…)");
@@ -281,7 +281,7 @@ pub(crate) async fn create_api_key(
     }
     let body = match body_of(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let subject = body
         .subject
