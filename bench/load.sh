@@ -17,6 +17,8 @@
 #   ROUNDS=5 DURATION=10 CONNECTIONS=64 bash bench/load.sh
 #   SSE=1 bash bench/load.sh            # SSE-framed responses (TCP_NODELAY matters here)
 #   PIN=1 WORKERS=1 bash bench/load.sh  # servers on CPU 1, wrk on CPU 0 (taskset)
+#   TOKENS=opaque bash bench/load.sh    # auth with an opaque oat_ token: verified through
+#                                       # the local Clerk emulator's Backend API, then cached
 #
 # Installs wrk with apt-get when it is missing (Debian/Ubuntu).
 set -euo pipefail
@@ -29,6 +31,12 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
 SSE=${SSE:-0}
 PIN=${PIN:-0}
+TOKENS=${TOKENS:-jwt}
+case "$TOKENS" in
+  jwt) AUTH_SERVER=auth ;;
+  opaque) AUTH_SERVER=opaque ;;
+  *) echo "TOKENS must be jwt or opaque" >&2; exit 2 ;;
+esac
 SERVER_PIN=()
 WRK_PIN=()
 if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c 1); WRK_PIN=(taskset -c 0); fi
@@ -53,10 +61,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start <mode>: starts a server, sets ADDR_<mode>, TOKEN_<mode>, PID_<mode>
+# start <mode> [server mode]: starts a server, sets ADDR_<mode>, TOKEN_<mode>, PID_<mode>
 start() {
-  local mode=$1 out="$WORK/$1.out"
-  WORKERS=$WORKERS SSE=$SSE "${SERVER_PIN[@]}" "$BIN" "$mode" 127.0.0.1:0 >"$out" 2>"$WORK/$mode.err" &
+  local mode=$1 server=${2:-$1} out="$WORK/$1.out"
+  WORKERS=$WORKERS SSE=$SSE "${SERVER_PIN[@]}" "$BIN" "$server" 127.0.0.1:0 >"$out" 2>"$WORK/$mode.err" &
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 100); do
@@ -75,7 +83,7 @@ start() {
   printf -v "PID_$mode" '%s' "$pid"
 }
 
-start auth
+start auth "$AUTH_SERVER"
 start off
 
 # sanity: both answer the call, and auth refuses an anonymous one
@@ -97,7 +105,7 @@ check() {
 check "$ADDR_auth" "$TOKEN_auth" 200
 check "$ADDR_auth" - 401
 check "$ADDR_off" - 200
-grep -q 'user_load: hello' <(curl -s "http://$ADDR_auth/mcp" \
+grep -q 'user_[a-z]*: hello' <(curl -s "http://$ADDR_auth/mcp" \
   -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
   -H "Authorization: Bearer $TOKEN_auth" \
   -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}') \
@@ -148,7 +156,7 @@ run() {
 }
 
 if [ "$SSE" = 1 ]; then FRAMING="SSE"; else FRAMING="JSON"; fi
-echo "tools/call echo, stateless $FRAMING, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds, server WORKERS=$WORKERS, pinned=$PIN"
+echo "tools/call echo, $TOKENS tokens, stateless $FRAMING, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds, server WORKERS=$WORKERS, pinned=$PIN"
 # warm-up (JWKS fetch, first verification, connection setup)
 TOKEN=$TOKEN_auth wrk -t1 -c4 -d1s -s bench/load.lua "http://$ADDR_auth/mcp" >/dev/null
 TOKEN=- wrk -t1 -c4 -d1s -s bench/load.lua "http://$ADDR_off/mcp" >/dev/null

@@ -2,9 +2,12 @@
 //! one `echo` tool, served either with Clerk auth (`auth`: the tool requires
 //! a signed-in user, tokens from a local testing issuer with a real RSA key
 //! and JWKS) or with auth switched off (`off`: the same tool, public, no
-//! Clerk config, no gate checks beyond Host/Origin).
+//! Clerk config, no gate checks beyond Host/Origin), or with opaque tokens
+//! (`opaque`: the same as `auth`, but the token is an `oat_…` issued by the
+//! local Clerk emulator and verified through its Backend API, then cached for
+//! `MCP_CLERK_OPAQUE_TOKEN_TTL`, default 60 s, as in production).
 //!
-//! `load_server <auth|off> [addr]` prints one line
+//! `load_server <auth|opaque|off> [addr]` prints one line
 //! `READY <addr> <token or ->` and serves until killed. `WORKERS=n` sets the
 //! tokio worker threads; `SSE=1` answers with a one-event SSE stream instead
 //! of JSON (the framing that suffers without TCP_NODELAY).
@@ -12,6 +15,7 @@
 use std::time::Duration;
 
 use mcp_clerk::McpServer;
+use mcp_clerk::dev::{DevClerk, DevTokenFormat};
 use mcp_clerk::policy::{Requirement, ToolPolicy};
 use mcp_clerk::prelude::*;
 use mcp_clerk::testing::TestIssuer;
@@ -38,32 +42,49 @@ fn main() -> anyhow::Result<()> {
     let mode = args.next().unwrap_or_else(|| "auth".to_owned());
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:0".to_owned());
     runtime()?.block_on(async move {
-        let (server, token, _issuer) = match mode.as_str() {
+        let required = || {
+            tools![echo]
+                .into_iter()
+                .map(|t| t.with_policy(ToolPolicy::new().auth(Requirement::Required)))
+        };
+        // Kept alive for as long as the server runs.
+        let mut _issuer = None;
+        let mut _clerk = None;
+        let (server, token) = match mode.as_str() {
             "auth" => {
                 let issuer = TestIssuer::start().await;
                 let token = issuer
                     .oauth_token("user_load")
                     .expires_in(Duration::from_secs(3 * 3600))
                     .sign();
-                let tools = tools![echo]
-                    .into_iter()
-                    .map(|t| t.with_policy(ToolPolicy::new().auth(Requirement::Required)));
                 let server = McpServer::new("load", "1")
                     .clerk(issuer.config())
-                    .tools(tools);
-                (server, token, Some(issuer))
+                    .tools(required());
+                _issuer = Some(issuer);
+                (server, token)
+            }
+            "opaque" => {
+                let clerk = DevClerk::new()
+                    .token_format(DevTokenFormat::Opaque)
+                    .start()
+                    .await?;
+                let token = clerk
+                    .token("user_alice")
+                    .ttl(Duration::from_secs(3 * 3600))
+                    .mint()?;
+                let server = McpServer::new("load", "1")
+                    .clerk(clerk.config_builder().build()?)
+                    .tools(required());
+                _clerk = Some(clerk);
+                (server, token)
             }
             "off" => {
                 let tools = tools![echo]
                     .into_iter()
                     .map(|t| t.with_policy(ToolPolicy::new()));
-                (
-                    McpServer::new("load", "1").tools(tools),
-                    "-".to_owned(),
-                    None,
-                )
+                (McpServer::new("load", "1").tools(tools), "-".to_owned())
             }
-            other => anyhow::bail!("unknown mode `{other}` (use auth or off)"),
+            other => anyhow::bail!("unknown mode `{other}` (use auth, opaque or off)"),
         };
         let sse = std::env::var("SSE").is_ok_and(|v| v == "1");
         let bound = server.json_response(!sse).bind(addr.as_str()).await?;
