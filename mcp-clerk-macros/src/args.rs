@@ -49,12 +49,21 @@ const ARG_KEYS: &[&str] = &["description", "default", "rename"];
 
 const ARG_HELP: &str = "write `#[arg(description = \"...\", default = <expr>, rename = \"...\")]` (each key optional; `default` alone means `Default::default()`)";
 
+/// Where the function is: a free function, or a method inside a
+/// `#[tool_impl]` block (where `&self` is the value the tools share).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    Free,
+    Method,
+}
+
 /// Reads every parameter, strips the helper attributes from `inputs`, and
 /// records every problem (the policy rules only when `policy_known`).
 pub(crate) fn analyze(
     inputs: &mut Punctuated<FnArg, Token![,]>,
     attr: &ToolAttr,
     policy_known: bool,
+    place: Place,
     errors: &mut Errors,
 ) -> Vec<Param> {
     let mut params = Vec::new();
@@ -63,11 +72,7 @@ pub(crate) fn analyze(
     for input in inputs.iter_mut() {
         let typed = match input {
             FnArg::Receiver(r) => {
-                errors.push_tokens(
-                    &*r,
-                    "`#[tool]` does not support methods (`self` receivers)",
-                    Some("write a free function and take the shared value as `State<T>`, given to the server with `McpServer::state(value)`"),
-                );
+                check_receiver(r, place, errors);
                 continue;
             }
             FnArg::Typed(t) => t,
@@ -304,6 +309,23 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     match args.args.first() {
         Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some(t),
         _ => None,
+    }
+}
+
+/// A receiver: only `&self`, and only inside a `#[tool_impl]` block.
+fn check_receiver(r: &syn::Receiver, place: Place, errors: &mut Errors) {
+    if place == Place::Free {
+        errors.push_tokens(
+            r,
+            "`#[tool]` on a method needs `#[tool_impl]` on its `impl` block",
+            Some("write `#[tool_impl]` above `impl Type { .. }` and register the tools with `.tools(value.into_tools())`, or write a free function taking `State<T>`"),
+        );
+    } else if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) {
+        errors.push_tokens(
+            r,
+            "a `#[tool]` method takes `&self`",
+            Some("calls run concurrently on one shared value: take `&self` and keep what changes behind a `Mutex` or an atomic"),
+        );
     }
 }
 

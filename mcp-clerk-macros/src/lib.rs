@@ -12,6 +12,7 @@ mod args;
 mod attr;
 mod errors;
 mod tool;
+mod tool_impl;
 mod tools;
 
 use proc_macro::TokenStream;
@@ -53,6 +54,14 @@ fn write_debug(
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     let output = tool::expand(attr.into(), item.into());
     debug("#[tool]", &output);
+    output.into()
+}
+
+/// (`#[tool_impl]` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::tool_impl`.)
+#[proc_macro_attribute]
+pub fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let output = tool_impl::expand(attr.into(), item.into());
+    debug("#[tool_impl]", &output);
     output.into()
 }
 

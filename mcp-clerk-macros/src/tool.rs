@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, ReturnType, Type};
 
-use crate::args::{self, Default, Kind, Param};
+use crate::args::{self, Default, Kind, Param, Place};
 use crate::attr::{CallersAttr, Level, ToolAttr};
 use crate::errors::Errors;
 
@@ -23,7 +23,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // A mistake in the attribute leaves the policy unknown: checking the
     // injected arguments against it would report one typo twice.
     let policy_known = errors.is_empty();
-    let params = args::analyze(&mut func.sig.inputs, &tool_attr, policy_known, &mut errors);
+    let params = args::analyze(
+        &mut func.sig.inputs,
+        &tool_attr,
+        policy_known,
+        Place::Free,
+        &mut errors,
+    );
     check_signature(&func, &mut errors);
     let name = tool_name(&func, &tool_attr, &mut errors);
 
@@ -77,7 +83,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         };
     }
-    let body = tool_def_body(&p, &func, &tool_attr, &params, &name);
+    let body = tool_def_body(&p, &func, &tool_attr, &params, &name, Callee::Free);
     quote! {
         #func
         #factory
@@ -114,7 +120,7 @@ fn not_a_function(item: &TokenStream) -> syn::Error {
     }
 }
 
-fn check_signature(func: &ItemFn, errors: &mut Errors) {
+pub(crate) fn check_signature(func: &ItemFn, errors: &mut Errors) {
     let generics = &func.sig.generics;
     if !generics.params.is_empty() || generics.where_clause.is_some() {
         errors.push_tokens(
@@ -149,7 +155,7 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
 }
 
 /// The MCP name: `name = ".."` or the function's name; 1–128 of `A-Z a-z 0-9 _ - .`.
-fn tool_name(func: &ItemFn, attr: &ToolAttr, errors: &mut Errors) -> LitStr {
+pub(crate) fn tool_name(func: &ItemFn, attr: &ToolAttr, errors: &mut Errors) -> LitStr {
     let (value, span) = match &attr.name {
         Some(lit) => (lit.value(), lit.span()),
         None => {
@@ -299,12 +305,25 @@ fn annotations(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
     quote!(::core::option::Option::Some(#out))
 }
 
-fn tool_def_body(
+/// How the generated handler calls the user's function.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Callee {
+    /// `f(..)`: a free function.
+    Free,
+    /// `__mcp_this.f(..)`: a `&self` method of a `#[tool_impl]` block, on the
+    /// shared value (`__mcp_self`, an `Arc<Self>` in scope).
+    Method,
+    /// `Self::f(..)`: an associated function of a `#[tool_impl]` block.
+    Associated,
+}
+
+pub(crate) fn tool_def_body(
     p: &TokenStream,
     func: &ItemFn,
     attr: &ToolAttr,
     params: &[Param],
     name: &LitStr,
+    callee: Callee,
 ) -> TokenStream {
     let ident = &func.sig.ident;
     let ret: Type = match &func.sig.output {
@@ -420,8 +439,21 @@ fn tool_def_body(
         }
     };
     let await_ = func.sig.asyncness.map(|_| quote!(.await));
-    let call = quote_spanned! {func.sig.ident.span()=>
-        #ident(#(#call_args),*) #await_
+    let call = match callee {
+        Callee::Free => quote_spanned! {func.sig.ident.span()=>
+            #ident(#(#call_args),*) #await_
+        },
+        Callee::Method => quote_spanned! {func.sig.ident.span()=>
+            __mcp_this.#ident(#(#call_args),*) #await_
+        },
+        Callee::Associated => quote_spanned! {func.sig.ident.span()=>
+            Self::#ident(#(#call_args),*) #await_
+        },
+    };
+    // A method's handler holds its own `Arc` of the shared value.
+    let this = match callee {
+        Callee::Method => quote!(let __mcp_this = #p::Arc::clone(&__mcp_self);),
+        Callee::Free | Callee::Associated => quote!(),
     };
     let title = opt_str(attr.title.as_ref().map(LitStr::value));
     let desc = opt_str(description(func, attr));
@@ -436,11 +468,14 @@ fn tool_def_body(
         #tooldef(
             __mcp_descriptor,
             #policy,
-            move |mut __mcp_call: #p::ToolCall| async move {
-                #(#injects)*
-                #parse
-                ::core::mem::drop(__mcp_call);
-                __mcp_output.convert(#call)
+            move |mut __mcp_call: #p::ToolCall| {
+                #this
+                async move {
+                    #(#injects)*
+                    #parse
+                    ::core::mem::drop(__mcp_call);
+                    __mcp_output.convert(#call)
+                }
             },
         )
         #(#requires)*

@@ -49,6 +49,10 @@ pub use error::{ToolError, ToolErrorKind};
 #[doc(inline)]
 pub use mcp_clerk_macros::tool;
 #[cfg(feature = "macros")]
+#[doc = include_str!("docs/tool_impl.md")]
+#[doc(inline)]
+pub use mcp_clerk_macros::tool_impl;
+#[cfg(feature = "macros")]
 #[doc = include_str!("docs/tools.md")]
 #[doc(inline)]
 pub use mcp_clerk_macros::tools;
@@ -73,7 +77,7 @@ pub mod dev;
 pub use identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
 pub use tool::state::State;
-pub use tool::{ToolCall, ToolDef};
+pub use tool::{ToolCall, ToolDef, ToolSet};
 
 /// Items generated code refers to. Not a public API: names here may change in any release.
 #[doc(hidden)]
@@ -87,10 +91,11 @@ pub mod __private {
     pub use crate::tool::args::{Arg, Arguments, InputSchema, StructArgs};
     pub use crate::tool::inject::FromToolCall;
     pub use crate::tool::output::IntoToolOutput;
-    pub use crate::tool::{ToolCall, ToolDef};
+    pub use crate::tool::{ToolCall, ToolDef, ToolSet};
+    pub use std::sync::Arc;
+    pub use std::vec::Vec;
 
     use std::borrow::Cow;
-    use std::sync::Arc;
 
     use rmcp::ErrorData;
     use rmcp::model::{CallToolResponse, JsonObject, Tool, ToolAnnotations};

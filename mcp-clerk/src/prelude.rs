@@ -29,11 +29,11 @@
 
 pub use crate::error::ToolError;
 pub use crate::identity::{ClerkOrg, ClerkUser};
-pub use crate::tool::ToolDef;
 pub use crate::tool::state::State;
+pub use crate::tool::{ToolDef, ToolSet};
 pub use crate::{ClerkConfig, McpServer};
 #[cfg(feature = "macros")]
-pub use crate::{tool, tools};
+pub use crate::{tool, tool_impl, tools};
 pub use rmcp::Json;
 pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};

@@ -46,6 +46,34 @@ use rmcp::service::RequestContext;
 use crate::identity::{ClerkOrg, ClerkUser, Identity};
 use crate::policy::ToolPolicy;
 
+/// A value whose methods are tools: implemented by
+/// [`#[tool_impl]`](crate::tool_impl) for the type of its `impl` block.
+///
+/// ```
+/// use mcp_clerk::prelude::*;
+///
+/// struct Greeter {
+///     greeting: String,
+/// }
+///
+/// #[tool_impl]
+/// impl Greeter {
+///     /// Greets someone.
+///     #[tool]
+///     async fn greet(&self, name: String) -> String {
+///         format!("{}, {name}", self.greeting)
+///     }
+/// }
+///
+/// let tools = Greeter { greeting: "hello".into() }.into_tools();
+/// let server = McpServer::new("greeter", "1").tools(tools);
+/// # let _ = server;
+/// ```
+pub trait ToolSet: Send + Sync + Sized + 'static {
+    /// The tools, sharing `self` (kept in one `Arc`).
+    fn into_tools(self) -> Vec<ToolDef>;
+}
+
 /// The boxed future a tool handler returns.
 pub type ToolFuture =
     Pin<Box<dyn Future<Output = Result<CallToolResponse, ErrorData>> + Send + 'static>>;

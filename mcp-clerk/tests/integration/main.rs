@@ -21,6 +21,7 @@ mod http_org_details;
 mod http_server;
 mod http_sessions;
 mod machine_callers;
+mod macro_methods;
 mod macro_runtime;
 mod macro_schema;
 mod opaque_tokens;

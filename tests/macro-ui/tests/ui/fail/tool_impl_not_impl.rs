@@ -1,0 +1,6 @@
+use mcp_clerk::prelude::*;
+
+#[tool_impl]
+struct Server;
+
+fn main() {}
