@@ -8,12 +8,14 @@
 //! | `axum_app` | [`axum_app`] | adding MCP to an existing axum app: one merged router |
 //! | `organizations` | [`organizations`] | organizations, roles and permissions |
 //! | `long_calls` | [`long_calls`] | a slow tool under `serve`'s limits and graceful drain (SIGTERM) |
+//! | `conformance` | [`conformance`] | the official conformance suite's fixture (tools, resources, prompts), auth off |
 //! | `dev_clerk` | — | the local Clerk emulator alone, printing a token per dev user |
 //!
 //! Testing your own tools with `mcp_clerk::testing` is shown in
 //! `examples/tests/testing_your_tools.rs`.
 
 pub mod axum_app;
+pub mod conformance;
 pub mod long_calls;
 pub mod organizations;
 pub mod quickstart;
