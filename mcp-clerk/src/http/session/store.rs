@@ -243,8 +243,11 @@ impl StoreBook {
         let generation = self.generation.load(Ordering::Acquire);
         let answer = self.bounded(self.store.check(id, &key)).await?;
         match answer {
+            // An anonymous owner may be claimed on another replica at any
+            // moment: only a principal's binding, which never changes, is cached.
             OwnerCheck::Owned | OwnerCheck::Claimed => {
                 if live
+                    && *key != *ANONYMOUS_OWNER
                     && self.live.load(Ordering::Acquire)
                     && self.generation.load(Ordering::Acquire) == generation
                 {
