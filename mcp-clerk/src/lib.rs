@@ -200,6 +200,6 @@ pub mod __private {
 }
 
 /// The README's Rust examples, compiled as doc tests.
-#[cfg(all(doctest, feature = "dev"))]
+#[cfg(all(doctest, feature = "dev", feature = "redis"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

@@ -20,7 +20,9 @@
 //!    In a JSON-RPC batch the strongest outcome of its elements wins (401 over
 //!    403), with the union of their scopes.
 //! 6. Stateful sessions: a session id is only accepted from the principal that
-//!    created it (404 otherwise).
+//!    created it (404 otherwise). With a shared store the owner is checked
+//!    there (503 when the store cannot answer), and a `DELETE` ends the
+//!    session in the store before rmcp sees it.
 //! 7. The `Authorization` header is removed (the token never travels further),
 //!    the verified [`Identity`] is stored in the request extensions, and rmcp
 //!    handles the request.
