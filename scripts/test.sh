@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh machine: installs what the suite needs
-# (Debian packages for the browser, real-client and nginx tests; the pinned npm packages and
+# (Debian packages for the browser, real-client, nginx and Redis tests; the pinned npm packages and
 # Node 22 are installed by the tests themselves into target/js-deps), then runs unit,
 # integration, UI, doc and end-to-end tests.
 set -euo pipefail
@@ -19,6 +19,8 @@ fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x "${NGINX:-/usr/sbin/nginx}" ]; then
   need_apt+=(nginx)
 fi
+# redis-server (the session store tests start their own, on an ephemeral port).
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=()
   if [ "$(id -u)" != 0 ]; then

@@ -21,7 +21,12 @@
 //! - one JWKS fetch per replica process;
 //! - nginx reads `Mcp-Method`/`Mcp-Name` (logs them, rate-limits `tools/call`
 //!   only) without reading the body, and passes `WWW-Authenticate` and the
-//!   balancer's resource URL through.
+//!   balancer's resource URL through;
+//! - stateful replicas sharing sessions through a real `redis-server` (the
+//!   test's own, on an ephemeral port) behind plain round robin: no 404 for a
+//!   live session, also after a SIGKILL of the replica that created it; after
+//!   a `DELETE` every replica answers 404; another user's token with a live
+//!   session id is refused on every replica.
 //!
 //! nginx runs as its own process (`daemon off`, pid, logs and temporary files
 //! in a temporary directory). It must be installed (`scripts/test.sh`
@@ -39,7 +44,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Kill, example_command, lines_of, rss_kib};
+use support::{Kill, RedisServer, example_command, lines_of, rss_kib};
 
 /// The tests of this file run one at a time: each runs nginx, three replicas
 /// and several clients on a 2-core machine.
@@ -361,14 +366,28 @@ struct Replica {
 
 impl Replica {
     /// Starts a replica on `port` (0: any); `None` when it could not bind.
-    fn try_start(issuer: &str, resource_url: &str, port: u16, log: &Path) -> Option<Replica> {
+    fn try_start(
+        issuer: &str,
+        resource_url: &str,
+        port: u16,
+        log: &Path,
+        redis: Option<&str>,
+    ) -> Option<Replica> {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .unwrap();
         let mut cmd = example_command(env!("CARGO_BIN_EXE_soak_server"));
-        cmd.args(["stateless", issuer, &format!("127.0.0.1:{port}")])
+        let mode = if redis.is_some() {
+            "stateful"
+        } else {
+            "stateless"
+        };
+        if let Some(url) = redis {
+            cmd.env("MCP_CLERK_REDIS_URL", url);
+        }
+        cmd.args([mode, issuer, &format!("127.0.0.1:{port}")])
             .env("MCP_CLERK_RESOURCE_URL", resource_url)
             .env("MCP_CLERK_DRAIN_DELAY", DRAIN_DELAY)
             .env("MCP_CLERK_DRAIN_DEADLINE", "10s")
@@ -390,10 +409,16 @@ impl Replica {
     }
 
     /// Starts a replica, on `port` if given (retried while the port is taken).
-    fn start(issuer: &str, resource_url: &str, port: u16, log: &Path) -> Replica {
+    fn start(
+        issuer: &str,
+        resource_url: &str,
+        port: u16,
+        log: &Path,
+        redis: Option<&str>,
+    ) -> Replica {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Some(replica) = Replica::try_start(issuer, resource_url, port, log) {
+            if let Some(replica) = Replica::try_start(issuer, resource_url, port, log, redis) {
                 return replica;
             }
             assert!(Instant::now() < deadline, "no replica on port {port}");
@@ -446,6 +471,8 @@ struct Cluster {
     log: PathBuf,
     /// Replica processes started so far.
     started: usize,
+    /// The Redis URL of stateful replicas.
+    redis: Option<String>,
 }
 
 impl Cluster {
@@ -454,6 +481,11 @@ impl Cluster {
     }
 
     async fn with_replicas(limit: Limit, n: usize) -> Cluster {
+        Cluster::of(limit, n, None).await
+    }
+
+    /// `n` replicas, stateful with the Redis store at `redis` when given.
+    async fn of(limit: Limit, n: usize, redis: Option<String>) -> Cluster {
         let issuer = TestIssuer::start().await;
         // nginx's port comes first (the replicas name it in their resource
         // URL): it starts with a placeholder upstream, then gets the replicas.
@@ -461,7 +493,7 @@ impl Cluster {
         let log = nginx.dir.0.join("replicas.log");
         let url = nginx.url();
         let replicas: Vec<Replica> = (0..n)
-            .map(|_| Replica::start(issuer.issuer(), &url, 0, &log))
+            .map(|_| Replica::start(issuer.issuer(), &url, 0, &log, redis.as_deref()))
             .collect();
         for r in &replicas {
             r.ready().await;
@@ -473,12 +505,19 @@ impl Cluster {
             replicas,
             nginx,
             log,
+            redis,
         }
     }
 
     /// Starts a replica on `port` (0: any).
     async fn replica(&mut self, port: u16) -> Replica {
-        let replica = Replica::start(self.issuer.issuer(), &self.nginx.url(), port, &self.log);
+        let replica = Replica::start(
+            self.issuer.issuer(),
+            &self.nginx.url(),
+            port,
+            &self.log,
+            self.redis.as_deref(),
+        );
         self.started += 1;
         replica.ready().await;
         replica
@@ -747,6 +786,162 @@ async fn a_rolling_restart_under_load_fails_no_call_and_answers_every_user_as_it
     );
     assert_eq!(cluster.started, 6);
     cluster.assert_no_token_logged();
+}
+
+/// A stateful request in session `id` (2025-11-25, the session's revision).
+fn in_session(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    id: &str,
+    body: &Value,
+) -> reqwest::RequestBuilder {
+    request(client, url, Some(token), "2025-11-25", None, body).header("mcp-session-id", id)
+}
+
+/// Opens a session at `url` as `token`'s user (initialize, initialized).
+async fn open_session(client: &reqwest::Client, url: &str, token: &str) -> String {
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "nginx-test", "version": "0"}}});
+    let r = request(client, url, Some(token), "2025-11-25", None, &init)
+        .send()
+        .await
+        .expect("initialize");
+    assert_eq!(r.status(), 200, "initialize at {url}");
+    let id = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let _ = r.text().await;
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let r = in_session(client, url, token, &id, &note)
+        .send()
+        .await
+        .expect("initialized");
+    assert_eq!(r.status(), 202, "initialized at {url}");
+    id
+}
+
+/// `whoami` in session `id`: the user id, or the HTTP status (0: transport).
+async fn whoami_in(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    id: &str,
+) -> Result<String, u16> {
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "whoami", "arguments": {}}});
+    let r = in_session(client, url, token, id, &body)
+        .send()
+        .await
+        .map_err(|_| 0u16)?;
+    if r.status() != 200 {
+        return Err(r.status().as_u16());
+    }
+    let answer = message(r).await.map_err(|_| 1u16)?;
+    answer["result"]["content"][0]["text"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(2)
+}
+
+/// Sessions of several users, each called `rounds` times through nginx:
+/// the failures (`(user, status)`), which must be none.
+async fn call_all(
+    client: &reqwest::Client,
+    url: &str,
+    sessions: &[(String, String, String)],
+    rounds: usize,
+) -> Vec<(String, Result<String, u16>)> {
+    let mut bad = Vec::new();
+    for _ in 0..rounds {
+        for (user, token, id) in sessions {
+            let answer = whoami_in(client, url, token, id).await;
+            if answer.as_deref() != Ok(user.as_str()) {
+                bad.push((user.clone(), answer));
+            }
+        }
+    }
+    bad
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stateful_replicas_with_the_redis_store_serve_every_session_anywhere_and_end_it_everywhere()
+{
+    let _serial = SERIAL.lock().await;
+    let redis = RedisServer::start();
+    let mut cluster = Cluster::of(UNLIMITED, 3, Some(redis.url())).await;
+    let client = http();
+    let url = cluster.nginx.url();
+    let users: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let user = format!("user_s{i}");
+            let token = cluster.issuer.oauth_token(&user).sign();
+            (user, token)
+        })
+        .collect();
+    // Two sessions per user opened through nginx, one on replica 0 itself
+    // (as if nginx had sent its initialize there).
+    let first = format!("http://127.0.0.1:{}/mcp", cluster.replicas[0].port);
+    let mut sessions = Vec::new();
+    let mut on_first = Vec::new();
+    for (user, token) in &users {
+        for _ in 0..2 {
+            let id = open_session(&client, &url, token).await;
+            sessions.push((user.clone(), token.clone(), id));
+        }
+        let id = open_session(&client, &first, token).await;
+        on_first.push((user.clone(), token.clone(), id));
+    }
+    sessions.extend(on_first.iter().cloned());
+
+    // Plain round robin spreads every session's calls over the replicas.
+    let bad = call_all(&client, &url, &sessions, 6).await;
+    assert!(bad.is_empty(), "live sessions refused: {bad:?}");
+
+    // SIGKILL the replica that created `on_first`: nothing is lost.
+    cluster.replicas[0].child.0.kill().expect("SIGKILL");
+    let _ = cluster.replicas[0].child.0.wait();
+    let bad = call_all(&client, &url, &sessions, 6).await;
+    assert!(bad.is_empty(), "after the SIGKILL: {bad:?}");
+    let alive: Vec<String> = cluster.replicas[1..]
+        .iter()
+        .map(|r| format!("http://127.0.0.1:{}/mcp", r.port))
+        .collect();
+
+    // Another user's token with a live session id: refused on every replica.
+    let (victim_user, _, victim) = &on_first[0];
+    let (thief_user, thief, _) = &sessions[sessions.len() - 1];
+    assert_ne!(victim_user, thief_user);
+    for replica in alive.iter().chain([&url]) {
+        assert_eq!(
+            whoami_in(&client, replica, thief, victim).await,
+            Err(404),
+            "{replica}"
+        );
+    }
+
+    // A DELETE through nginx (on some replica): every replica answers 404.
+    for (_, token, id) in &sessions[..3] {
+        let r = client
+            .delete(&url)
+            .header("mcp-protocol-version", "2025-11-25")
+            .header("mcp-session-id", id)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("DELETE");
+        assert_eq!(r.status(), 202, "DELETE");
+        for replica in alive.iter().chain([&url, &url]) {
+            assert_eq!(
+                whoami_in(&client, replica, token, id).await,
+                Err(404),
+                "{replica} after the DELETE"
+            );
+        }
+    }
+    let bad = call_all(&client, &url, &sessions[3..], 2).await;
+    assert!(bad.is_empty(), "the other sessions live on: {bad:?}");
+    cluster.assert_no_token_logged();
+    drop(redis);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,6 +37,11 @@ pub use server::{
 };
 pub mod serve;
 pub use http::SessionLimits;
+pub use http::{
+    ANONYMOUS_OWNER, OwnerCheck, SharedSessionStore, StoreError, StoreEvent, StoreFuture,
+};
+#[cfg(feature = "redis")]
+pub use http::{REDIS_URL_VAR, RedisSessionStore};
 pub use serve::{Drain, ServeLimits};
 
 // --- macros (tool output, ToolError, __private) ---
@@ -200,6 +205,6 @@ pub mod __private {
 }
 
 /// The README's Rust examples, compiled as doc tests.
-#[cfg(all(doctest, feature = "dev"))]
+#[cfg(all(doctest, feature = "dev", feature = "redis"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

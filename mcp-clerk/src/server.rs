@@ -28,12 +28,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{MethodRouter, any_service};
 use rmcp::ServerHandler;
 use rmcp::transport::StreamableHttpServerConfig;
 use rmcp::transport::StreamableHttpService;
+use rmcp::transport::streamable_http_server::session::SessionStore as RmcpSessionStore;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use tokio::net::{TcpListener, ToSocketAddrs};
@@ -45,6 +47,7 @@ use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
 use crate::http::{
     self as mcp_http, Discovery, HostPolicy, OriginPolicy, SessionLimits, SessionRegistry,
+    SharedSessionStore, StoreBook, StoreEvent,
 };
 use crate::policy::{Requirement, ToolPolicy};
 use crate::serve::{self, Drain, Health, LIVENESS_PATH, READINESS_PATH, ServeLimits, Signal};
@@ -140,6 +143,12 @@ pub enum BuildError {
         "invalid allowed origin `{0}`: use `scheme://host`, `scheme://host:port` or `scheme://host:*`"
     )]
     InvalidOrigin(String),
+    /// A session store was given to a stateless server.
+    #[error(
+        "a session store shares stateful sessions, but the server is stateless; \
+         call `.session_mode(SessionMode::Stateful)`"
+    )]
+    StoreWithoutSessions,
     /// Both `tools` and an rmcp handler were given.
     #[error("a server serves either mcp-clerk tools or one rmcp handler, not both")]
     ToolsAndHandler,
@@ -238,6 +247,7 @@ pub struct McpServer {
     limits: ServeLimits,
     drain: Drain,
     session_limits: SessionLimits,
+    session_store: Option<Arc<dyn SharedSessionStore>>,
     states: States,
 }
 
@@ -252,6 +262,7 @@ impl std::fmt::Debug for McpServer {
             .field("mcp_path", &self.mcp_path)
             .field("session_mode", &self.session_mode)
             .field("session_limits", &self.session_limits)
+            .field("session_store", &self.session_store.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -280,6 +291,7 @@ impl McpServer {
             limits: ServeLimits::default(),
             drain: Drain::default(),
             session_limits: SessionLimits::default(),
+            session_store: None,
             states: States::default(),
         }
     }
@@ -395,6 +407,36 @@ impl McpServer {
     /// ```
     pub fn session_limits(mut self, limits: SessionLimits) -> Self {
         self.session_limits = limits;
+        self
+    }
+
+    /// Shares stateful sessions with other replicas through `store` (for
+    /// Redis: [`RedisSessionStore`](crate::RedisSessionStore), feature
+    /// `redis`), so a balancer may send any request to any replica.
+    ///
+    /// rmcp gets the store to restore a session on a replica that has not
+    /// seen it; the gate keeps each session's owner there and checks it on
+    /// every request, on whichever replica it lands; a `DELETE` removes the
+    /// session from the store, and every replica then answers 404. Entries
+    /// expire after the idle timeout of [`SessionLimits`], refreshed on use.
+    /// When the store cannot answer in time the request gets `503` with
+    /// `Retry-After` (`data.reason` `session_store_unavailable` or
+    /// `session_store_timeout`). The store must be given with
+    /// [`SessionMode::Stateful`] ([`BuildError::StoreWithoutSessions`]).
+    ///
+    /// ```
+    /// # #[cfg(feature = "redis")] {
+    /// use mcp_clerk::{McpServer, RedisSessionStore, SessionMode};
+    ///
+    /// let server = McpServer::new("notes", "1.0.0")
+    ///     .session_mode(SessionMode::Stateful)
+    ///     .session_store(RedisSessionStore::new("redis://127.0.0.1:6379/")?);
+    /// # let _ = server;
+    /// # }
+    /// # Ok::<(), mcp_clerk::ConfigError>(())
+    /// ```
+    pub fn session_store(mut self, store: impl SharedSessionStore) -> Self {
+        self.session_store = Some(Arc::new(store));
         self
     }
 
@@ -515,8 +557,12 @@ impl McpServer {
             limits: _,
             drain: _,
             session_limits,
+            session_store,
             states,
         } = self;
+        if session_store.is_some() && session_mode != SessionMode::Stateful {
+            return Err(BuildError::StoreWithoutSessions);
+        }
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
         let mcp_path = match mcp_path {
@@ -605,6 +651,11 @@ impl McpServer {
         if hosts.is_empty() {
             rmcp_config = rmcp_config.disable_allowed_hosts();
         }
+        if let Some(store) = &session_store {
+            store.expire_after(session_limits.idle_timeout_value());
+            let rmcp_store: Arc<dyn RmcpSessionStore> = store.clone();
+            rmcp_config.session_store = Some(rmcp_store);
+        }
         let cancel = rmcp_config.cancellation_token.clone();
         let shutdown = CancelOnShutdown(Box::new(move || cancel.cancel()));
         // The gate's registry decides when a session ends and closes it here.
@@ -635,7 +686,14 @@ impl McpServer {
         let resource = ResourceInfo::new(resource_url, &mcp_path).with_hosts(host_policy.clone());
         let all_need_auth = policy_source.all_need_auth();
         let sessions = (session_mode == SessionMode::Stateful).then(|| {
-            SessionRegistry::new(session_limits, rmcp_sessions.clone(), verifier.is_none())
+            let idle = session_limits.idle_timeout_value();
+            let capacity = session_limits.max_sessions_value() as u64;
+            let registry =
+                SessionRegistry::new(session_limits, rmcp_sessions.clone(), verifier.is_none());
+            match session_store {
+                None => registry,
+                Some(store) => shared_registry(registry, store, idle, capacity),
+            }
         });
         let backend = config
             .as_ref()
@@ -732,6 +790,37 @@ impl McpServer {
         tracing::info!(addr = %bound.local_addr(), "mcp server listening");
         bound.run().await
     }
+}
+
+/// The registry of a replica sharing its sessions through `store`: the gate
+/// asks the store, and the store's reports of ended sessions close the local
+/// workers and drop cached owners. An owner is cached at most a quarter of
+/// the idle timeout, so the store's expiry is refreshed in time.
+fn shared_registry(
+    registry: SessionRegistry,
+    store: Arc<dyn SharedSessionStore>,
+    idle: Duration,
+    capacity: u64,
+) -> SessionRegistry {
+    let (timeout, cache_for) = (store.call_timeout(), store.owner_cache_lifetime());
+    let book = Arc::new(StoreBook::new(
+        Arc::clone(&store),
+        timeout,
+        cache_for.min(idle / 4),
+        capacity,
+    ));
+    let registry = registry.with_store(Arc::clone(&book));
+    let weak_book = Arc::downgrade(&book);
+    let weak_registry = registry.downgrade();
+    store.watch(Arc::new(move |event| {
+        if let Some(book) = weak_book.upgrade() {
+            book.on_event(&event);
+        }
+        if let (StoreEvent::Ended(id), Some(registry)) = (&event, weak_registry.upgrade()) {
+            registry.end_local(id);
+        }
+    }));
+    registry
 }
 
 /// Mounts an rmcp handler factory as a Streamable HTTP router.

@@ -1,5 +1,5 @@
 //! `scripts/test.sh` (the README's test command) installs exactly the Debian
-//! packages that are missing — `node`, `npm`, `chromium` and `nginx` are
+//! packages that are missing — `node`, `npm`, `chromium`, `nginx` and `redis-server` are
 //! checked one by one, since Debian's `nodejs` does not ship `npm` — with one
 //! `apt-get update`, through `sudo` when not root, then runs the workspace
 //! tests. nginx also counts as present at `$NGINX` (default `/usr/sbin/nginx`,
@@ -100,7 +100,12 @@ fn apt_calls(calls: &[String]) -> Vec<&str> {
 
 #[test]
 fn node_without_npm_installs_npm_only_through_sudo() {
-    let sandbox = Sandbox::new("npm", &["node", "chromium", "nginx"], 1000, true);
+    let sandbox = Sandbox::new(
+        "npm",
+        &["node", "chromium", "nginx", "redis-server"],
+        1000,
+        true,
+    );
     let (ok, calls, stderr) = sandbox.run();
     assert!(ok, "{stderr}");
     assert_eq!(
@@ -123,7 +128,7 @@ fn node_without_npm_installs_npm_only_through_sudo() {
 }
 
 #[test]
-fn everything_missing_as_root_installs_all_four_with_one_update() {
+fn everything_missing_as_root_installs_all_five_with_one_update() {
     let sandbox = Sandbox::new("all", &[], 0, false);
     let (ok, calls, stderr) = sandbox.run();
     assert!(ok, "{stderr}");
@@ -131,7 +136,7 @@ fn everything_missing_as_root_installs_all_four_with_one_update() {
         apt_calls(&calls),
         [
             "apt-get DEBIAN_FRONTEND=noninteractive update -qq",
-            "apt-get DEBIAN_FRONTEND=noninteractive install -y -qq --no-install-recommends nodejs npm chromium nginx",
+            "apt-get DEBIAN_FRONTEND=noninteractive install -y -qq --no-install-recommends nodejs npm chromium nginx redis-server",
         ],
         "{calls:?}"
     );
@@ -143,7 +148,13 @@ fn chromium_browser_counts_as_the_browser_and_nothing_is_installed() {
     // nginx where Debian puts it, off PATH
     let sandbox = Sandbox::new(
         "none",
-        &["node", "npm", "chromium-browser", "sbin/nginx"],
+        &[
+            "node",
+            "npm",
+            "chromium-browser",
+            "sbin/nginx",
+            "redis-server",
+        ],
         1000,
         false,
     );
@@ -155,7 +166,12 @@ fn chromium_browser_counts_as_the_browser_and_nothing_is_installed() {
 
 #[test]
 fn missing_packages_without_root_or_sudo_fail_clearly() {
-    let sandbox = Sandbox::new("nosudo", &["node", "npm", "nginx"], 1000, false);
+    let sandbox = Sandbox::new(
+        "nosudo",
+        &["node", "npm", "nginx", "redis-server"],
+        1000,
+        false,
+    );
     let (ok, calls, stderr) = sandbox.run();
     assert!(!ok);
     assert!(

@@ -12,11 +12,15 @@
 //! (the balancer's public URL), the limits (`ServeLimits::from_env`), the
 //! drain (`MCP_CLERK_DRAIN_DELAY`, `MCP_CLERK_DRAIN_DEADLINE`) and the
 //! session limits (`SessionLimits::from_env`: `MCP_CLERK_MAX_SESSIONS`, …).
+//! Stateful replicas share their sessions through Redis when
+//! `MCP_CLERK_REDIS_URL` is set (`RedisSessionStore::from_env`).
 
 use std::net::SocketAddr;
 
 use mcp_clerk::prelude::*;
-use mcp_clerk::{ClerkConfig, Drain, McpServer, ServeLimits, SessionLimits, SessionMode};
+use mcp_clerk::{
+    ClerkConfig, Drain, McpServer, RedisSessionStore, ServeLimits, SessionLimits, SessionMode,
+};
 
 /// Answers the caller's own user id (a signed-in caller is required).
 #[tool(auth = required)]
@@ -61,11 +65,16 @@ fn main() -> anyhow::Result<()> {
     let config = config.build()?;
     let limits = ServeLimits::from_env()?;
     let drain = Drain::from_env()?;
+    let store = RedisSessionStore::from_env()?;
     runtime()?.block_on(async move {
-        let bound = McpServer::new("soak", "1")
+        let mut server = McpServer::new("soak", "1")
             .clerk(config)
             .session_mode(mode)
-            .session_limits(SessionLimits::from_env()?)
+            .session_limits(SessionLimits::from_env()?);
+        if let Some(store) = store {
+            server = server.session_store(store);
+        }
+        let bound = server
             .tools(tools![whoami, ping])
             .serve_limits(limits)
             .drain(drain)

@@ -20,7 +20,9 @@
 //!    In a JSON-RPC batch the strongest outcome of its elements wins (401 over
 //!    403), with the union of their scopes.
 //! 6. Stateful sessions: a session id is only accepted from the principal that
-//!    created it (404 otherwise).
+//!    created it (404 otherwise). With a shared store the owner is checked
+//!    there (503 when the store cannot answer), and a `DELETE` ends the
+//!    session in the store before rmcp sees it.
 //! 7. The `Authorization` header is removed (the token never travels further),
 //!    the verified [`Identity`] is stored in the request extensions, and rmcp
 //!    handles the request.
@@ -40,7 +42,8 @@ use super::enrich;
 use super::origin::{HostPolicy, OriginPolicy};
 use super::peek::{self, Peek, Target};
 use super::resource::{ResourceInfo, ensure_host};
-use super::session::SessionRegistry;
+use super::session::registry::Lease;
+use super::session::{Owner, OwnerCheck, SessionRegistry, StoreBook};
 use crate::backend::BackendClient;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
@@ -461,12 +464,17 @@ async fn forward(
     let mut lease = None;
     let mut reservation = None;
     match &presented {
-        Some(id) => match sessions.check(id, identity.as_ref()) {
-            Some(l) => lease = Some(l),
-            None => {
-                tracing::debug!(status = 404, "session unknown, expired or another's");
-                return plain(StatusCode::NOT_FOUND, "Not Found: Session not found");
+        Some(id) => match sessions.store() {
+            Some(store) => {
+                match Box::pin(shared_lease(sessions, store, id, &parts, &identity)).await {
+                    Ok(l) => lease = Some(l),
+                    Err(response) => return response,
+                }
             }
+            None => match sessions.check(id, identity.as_ref()) {
+                Some(l) => lease = Some(l),
+                None => return session_not_found(),
+            },
         },
         None if parts.method == Method::POST => match sessions.admit(identity.as_ref()) {
             Ok(r) => reservation = Some(r),
@@ -479,6 +487,7 @@ async fn forward(
     }
 
     let method = parts.method.clone();
+    let owner = Owner::of(identity.as_ref());
     if let Some(identity) = identity {
         parts.extensions.insert(identity);
     }
@@ -490,6 +499,13 @@ async fn forward(
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
     {
+        if let Some(store) = sessions.store()
+            && let Err(e) = store.bind(created, &owner).await
+        {
+            // Other replicas could not check the owner: no such session.
+            sessions.end_local(created);
+            return e.into_response();
+        }
         reservation.bind(created);
     }
     if let Some(id) = &presented
@@ -501,6 +517,43 @@ async fn forward(
     match lease {
         Some(lease) => response.map(|body| Body::new(TrackedBody::new(body, lease))),
         None => response,
+    }
+}
+
+fn session_not_found() -> Response {
+    tracing::debug!(status = 404, "session unknown, expired or another's");
+    plain(StatusCode::NOT_FOUND, "Not Found: Session not found")
+}
+
+/// A lease on a session whose owner lives in the shared store: one check
+/// there (or the brief cache), then this replica's books. A `DELETE` ends
+/// the session in the store before rmcp closes the local worker, so that
+/// when the client hears it succeeded, no replica serves the session.
+async fn shared_lease(
+    sessions: &SessionRegistry,
+    store: &StoreBook,
+    id: &str,
+    parts: &http::request::Parts,
+    identity: &Option<Identity>,
+) -> Result<Lease, Response> {
+    let caller = Owner::of(identity.as_ref());
+    match store.check(id, &caller).await {
+        Err(e) => Err(e.into_response()),
+        Ok(OwnerCheck::Unknown) => {
+            sessions.end_local(id);
+            Err(session_not_found())
+        }
+        Ok(OwnerCheck::Another) => Err(session_not_found()),
+        Ok(OwnerCheck::Owned | OwnerCheck::Claimed) => {
+            let lease = sessions.adopt(id, caller).map_err(|refusal| {
+                tracing::info!(?refusal, "session refused on this replica");
+                refusal.into_response()
+            })?;
+            if parts.method == Method::DELETE {
+                store.end(id).await.map_err(IntoResponse::into_response)?;
+            }
+            Ok(lease)
+        }
     }
 }
 

@@ -34,7 +34,12 @@ pub use metadata::ProtectedResourceMetadata;
 
 pub(crate) use origin::{HostPolicy, OriginPolicy, default_hosts};
 pub use session::SessionLimits;
-pub(crate) use session::SessionRegistry;
+pub use session::{
+    ANONYMOUS_OWNER, OwnerCheck, SharedSessionStore, StoreError, StoreEvent, StoreFuture,
+};
+#[cfg(feature = "redis")]
+pub use session::{REDIS_URL_VAR, RedisSessionStore};
+pub(crate) use session::{SessionRegistry, StoreBook};
 
 use as_mirror::{Mirror, OAUTH_AS_PATH, OIDC_PATH};
 use metadata::{MetadataState, metadata_route};

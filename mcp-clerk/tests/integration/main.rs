@@ -27,6 +27,7 @@ mod macro_schema;
 mod opaque_tokens;
 mod serve_drain;
 mod serve_limits;
+mod session_store;
 mod tool_notify;
 mod tool_state;
 mod verifier_config;

@@ -12,13 +12,24 @@
 //! deleted) are refused the same way, so a binding can never be skipped.
 //!
 //! How many sessions live, and for how long, is [`SessionLimits`]'s business
-//! (`registry`).
+//! (`registry`). With a [`SharedSessionStore`] (`store`; `redis` holds the
+//! Redis one) the owners live in the store instead, so every replica checks
+//! them, and the registry keeps only this replica's workers.
 
 mod limits;
-mod registry;
+#[cfg(feature = "redis")]
+mod redis;
+pub(crate) mod registry;
+mod store;
 
 pub use limits::SessionLimits;
+#[cfg(feature = "redis")]
+pub use redis::{REDIS_URL_VAR, RedisSessionStore};
 pub(crate) use registry::SessionRegistry;
+pub(crate) use store::StoreBook;
+pub use store::{
+    ANONYMOUS_OWNER, OwnerCheck, SharedSessionStore, StoreError, StoreEvent, StoreFuture,
+};
 
 use std::sync::Arc;
 

@@ -5,6 +5,11 @@
 //! the idle timeout, and every session the registry drops (evicted, idle,
 //! deleted) is closed in rmcp's session manager too, so rmcp never holds a
 //! session the gate no longer accounts for.
+//!
+//! With a shared store ([`StoreBook`]) the store owns the bindings and the
+//! sessions' lifetimes; the registry then keeps this replica's workers
+//! (adopting a session another replica created when its owner uses it here)
+//! with the same caps and leases, and keeps the busy ones alive in the store.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +23,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{Owner, SessionLimits};
+use super::{Owner, SessionLimits, StoreBook};
 use crate::identity::Identity;
 
 /// Why a new session was refused.
@@ -85,6 +90,8 @@ struct Shared {
     table: Mutex<Table>,
     /// rmcp's session manager, where dropped sessions are closed.
     rmcp: Option<Arc<LocalSessionManager>>,
+    /// The shared store, when replicas share sessions.
+    store: Option<Arc<StoreBook>>,
     sweeper: AtomicBool,
 }
 
@@ -94,6 +101,15 @@ impl std::fmt::Debug for SessionRegistry {
             .field("limits", &self.shared.limits)
             .field("sessions", &self.len())
             .finish()
+    }
+}
+
+/// See [`SessionRegistry::downgrade`].
+pub(crate) struct WeakRegistry(Weak<Shared>);
+
+impl WeakRegistry {
+    pub(crate) fn upgrade(&self) -> Option<SessionRegistry> {
+        self.0.upgrade().map(|shared| SessionRegistry { shared })
     }
 }
 
@@ -151,9 +167,94 @@ impl SessionRegistry {
                 anonymous_cap,
                 table: Mutex::new(Table::default()),
                 rmcp,
+                store: None,
                 sweeper: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// The registry of a replica that shares its sessions through `store`.
+    pub(crate) fn with_store(self, store: Arc<StoreBook>) -> Self {
+        let mut shared = Arc::into_inner(self.shared).expect("not shared yet");
+        shared.store = Some(store);
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// A handle that does not keep the registry alive.
+    pub(crate) fn downgrade(&self) -> WeakRegistry {
+        WeakRegistry(Arc::downgrade(&self.shared))
+    }
+
+    /// The shared store, if any.
+    pub(crate) fn store(&self) -> Option<&Arc<StoreBook>> {
+        self.shared.store.as_ref()
+    }
+
+    /// Leases session `id` for `caller`, whom the shared store has just
+    /// confirmed as its owner: the local entry if there is one, else a new
+    /// one (rmcp restores the worker from the store), within the caps.
+    pub(crate) fn adopt(&self, id: &str, caller: Owner) -> Result<Lease, SessionRefusal> {
+        self.start_sweeper();
+        let shared = &self.shared;
+        let now = Instant::now();
+        let mut evicted = Vec::new();
+        let lease = {
+            let mut t = shared.lock();
+            if let Some((key, entry)) = t.sessions.get_key_value(id) {
+                let key = Arc::clone(key);
+                if entry.owner != caller {
+                    t.reown(&key, caller.clone());
+                }
+                t.lease(&key, now)
+            } else {
+                if t.count(&caller) >= shared.cap_for(&caller) {
+                    match t.oldest_idle(&caller) {
+                        Some(old) => evicted.push(t.remove(&old)),
+                        None => {
+                            return Err(SessionRefusal::CallerFull {
+                                retry_after: Duration::from_secs(1),
+                            });
+                        }
+                    }
+                }
+                if t.total() >= shared.limits.max_sessions_value() {
+                    match t.oldest_idle(&Owner::Anonymous) {
+                        Some(old) => evicted.push(t.remove(&old)),
+                        None => {
+                            return Err(SessionRefusal::ServerFull {
+                                retry_after: t.next_expiry(now, shared.limits.idle_timeout_value()),
+                            });
+                        }
+                    }
+                }
+                let key: Arc<str> = Arc::from(id);
+                t.insert(Arc::clone(&key), caller, now);
+                t.lease(&key, now)
+            }
+        };
+        shared.close(evicted.into_iter().flatten());
+        Ok(Lease {
+            shared: Arc::clone(shared),
+            id: lease,
+        })
+    }
+
+    /// Ends session `id` on this replica: forgets it and closes its worker
+    /// (it ended elsewhere, or the store no longer knows it).
+    pub(crate) fn end_local(&self, id: &str) {
+        let closed = {
+            let mut t = self.shared.lock();
+            match t.sessions.get_key_value(id) {
+                Some((key, _)) => {
+                    let key = Arc::clone(key);
+                    t.remove(&key)
+                }
+                None => Some(Arc::from(id)),
+            }
+        };
+        self.shared.close(closed);
     }
 
     /// How many sessions are live.
@@ -274,6 +375,7 @@ impl SessionRegistry {
                 tick.tick().await;
                 let Some(shared) = weak.upgrade() else { break };
                 shared.sweep(Instant::now());
+                shared.keep_busy_alive().await;
             }
         });
     }
@@ -313,6 +415,25 @@ impl Shared {
         }
         self.close(expired);
         n
+    }
+
+    /// Refreshes the store's expiry of the sessions with a request in flight.
+    async fn keep_busy_alive(&self) {
+        let Some(store) = &self.store else { return };
+        let busy: Vec<String> = {
+            let t = self.lock();
+            t.sessions
+                .iter()
+                .filter(|(_, e)| e.leases > 0)
+                .map(|(id, _)| id.to_string())
+                .collect()
+        };
+        for chunk in busy.chunks(256) {
+            if let Err(e) = store.keep_alive(chunk).await {
+                tracing::debug!(error = %e, "refreshing busy sessions in the store");
+                break;
+            }
+        }
     }
 
     /// Closes sessions in rmcp (in the background: closing waits on each
