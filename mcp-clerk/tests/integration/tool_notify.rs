@@ -1,7 +1,8 @@
 //! Talking to the client from inside a tool, received by rmcp's client over
 //! loopback HTTP: `Progress` (tied to the call's progress token, nothing
 //! without one) and `ClientLog` (filtered by the client's `logging/setLevel`,
-//! per session).
+//! per session), and `CancellationToken` (fired when the client sends
+//! `notifications/cancelled` for the call).
 #![cfg(feature = "testing")]
 #![allow(deprecated)] // MCP logging (SEP-2577)
 
@@ -208,5 +209,69 @@ async fn logs_follow_the_level_the_client_sets_per_session() {
     assert_eq!(levels(&seen).len(), 8, "the first session still gets debug");
     client.cancel().await.unwrap();
     other_client.cancel().await.unwrap();
+    server.stop().await;
+}
+
+/// What `wait_for_cancel` saw: it started, then it was cancelled.
+#[derive(Clone, Default)]
+struct CancelSeen {
+    started: Arc<tokio::sync::Notify>,
+    cancelled: Arc<tokio::sync::Notify>,
+}
+
+/// Waits for the client to cancel it (at most 30 s).
+#[tool]
+async fn wait_for_cancel(
+    ct: mcp_clerk::tool::inject::CancellationToken,
+    State(seen): State<CancelSeen>,
+) -> &'static str {
+    seen.started.notify_one();
+    tokio::select! {
+        () = ct.cancelled() => {
+            seen.cancelled.notify_one();
+            "cancelled"
+        }
+        () = tokio::time::sleep(std::time::Duration::from_secs(30)) => "never cancelled",
+    }
+}
+
+#[tokio::test]
+async fn a_real_clients_cancellation_reaches_the_tool() {
+    use mcp_clerk::__private::rmcp::model::{CallToolRequest, ClientRequest};
+    use mcp_clerk::__private::rmcp::service::PeerRequestOptions;
+
+    let seen = CancelSeen::default();
+    let server = start(
+        McpServer::new("s", "1")
+            .session_mode(SessionMode::Stateful)
+            .json_response(false)
+            .state(seen.clone())
+            .tools(tools![wait_for_cancel]),
+    )
+    .await;
+    let client =
+        ().serve(StreamableHttpClientTransport::from_uri(server.url.clone()))
+            .await
+            .expect("connect");
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(CallToolRequestParams::new(
+        "wait_for_cancel",
+    )));
+    let handle = client
+        .peer()
+        .send_cancellable_request(request, PeerRequestOptions::no_options())
+        .await
+        .unwrap();
+    let bound = std::time::Duration::from_secs(10);
+    tokio::time::timeout(bound, seen.started.notified())
+        .await
+        .expect("the tool started");
+    handle
+        .cancel(Some("the user changed their mind".into()))
+        .await
+        .unwrap();
+    tokio::time::timeout(bound, seen.cancelled.notified())
+        .await
+        .expect("the tool saw the cancellation");
+    client.cancel().await.unwrap();
     server.stop().await;
 }
