@@ -59,6 +59,32 @@ fn unprocessable(message: &str) -> Response {
     )
 }
 
+/// Clerk's verify answer for a valid, unrevoked JWT (times in milliseconds).
+fn live_jwt_answer(id: &str, subject: &str, scopes: &str, iat: u64, exp: u64) -> Value {
+    json!({
+        "id": id,
+        "subject": subject,
+        "scopes": scopes.split_whitespace().collect::<Vec<_>>(),
+        "revoked": false,
+        "revocation_reason": null,
+        "expired": false,
+        "expiration": exp * 1000,
+        "created_at": iat * 1000,
+        "updated_at": iat * 1000,
+    })
+}
+
+/// The request's body, once the secret key is checked: what every Backend
+/// API route here starts with.
+fn admitted<T: Default>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Result<Json<T>, JsonRejection>,
+) -> Result<T, Box<Response>> {
+    authorized(shared, headers)?;
+    body_of(body)
+}
+
 fn body_of<T: Default>(body: Result<Json<T>, JsonRejection>) -> Result<T, Box<Response>> {
     body.map(|Json(b)| b).map_err(|e| {
         Box::new(clerk_error(
@@ -90,10 +116,7 @@ pub(crate) async fn oauth_access_token(
     headers: HeaderMap,
     body: Result<Json<VerifyBody>, JsonRejection>,
 ) -> Response {
-    if let Err(resp) = authorized(&shared, &headers) {
-        return *resp;
-    }
-    let body = match body_of(body) {
+    let body = match admitted(&shared, &headers, body) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
@@ -104,20 +127,12 @@ pub(crate) async fn oauth_access_token(
         return stored(&shared, OpaqueKind::OAuth, &token);
     }
     match userinfo::verify(&shared, &token) {
-        Some(c) => Json(json!({
-            "object": "clerk_idp_oauth_access_token",
-            "id": c.jti,
-            "client_id": c.client_id,
-            "subject": c.sub,
-            "scopes": c.scope.split_whitespace().collect::<Vec<_>>(),
-            "revoked": false,
-            "revocation_reason": null,
-            "expired": false,
-            "expiration": c.exp * 1000,
-            "created_at": c.iat * 1000,
-            "updated_at": c.iat * 1000,
-        }))
-        .into_response(),
+        Some(c) => {
+            let mut body = live_jwt_answer(&c.jti, &c.sub, &c.scope, c.iat, c.exp);
+            body["object"] = "clerk_idp_oauth_access_token".into();
+            body["client_id"] = c.client_id.into();
+            Json(body).into_response()
+        }
         None => Json(json!({"active": false})).into_response(),
     }
 }
@@ -139,10 +154,7 @@ pub(crate) async fn m2m_token(
     headers: HeaderMap,
     body: Result<Json<VerifyBody>, JsonRejection>,
 ) -> Response {
-    if let Err(resp) = authorized(&shared, &headers) {
-        return *resp;
-    }
-    let body = match body_of(body) {
+    let body = match admitted(&shared, &headers, body) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
@@ -169,20 +181,10 @@ pub(crate) async fn m2m_token(
             for k in ["iss", "nbf"] {
                 claims.remove(k);
             }
-            Json(json!({
-                "object": "machine_to_machine_token",
-                "id": c.jti,
-                "subject": c.sub,
-                "scopes": c.scopes.split_whitespace().collect::<Vec<_>>(),
-                "claims": claims,
-                "revoked": false,
-                "revocation_reason": null,
-                "expired": false,
-                "expiration": c.exp * 1000,
-                "created_at": c.iat * 1000,
-                "updated_at": c.iat * 1000,
-            }))
-            .into_response()
+            let mut body = live_jwt_answer(&c.jti, &c.sub, &c.scopes, c.iat, c.exp);
+            body["object"] = "machine_to_machine_token".into();
+            body["claims"] = Value::Object(claims);
+            Json(body).into_response()
         }
         _ => not_found(),
     }
@@ -193,10 +195,7 @@ pub(crate) async fn api_key(
     headers: HeaderMap,
     body: Result<Json<VerifyBody>, JsonRejection>,
 ) -> Response {
-    if let Err(resp) = authorized(&shared, &headers) {
-        return *resp;
-    }
-    let body = match body_of(body) {
+    let body = match admitted(&shared, &headers, body) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
@@ -235,10 +234,7 @@ pub(crate) async fn create_m2m_token(
     headers: HeaderMap,
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> Response {
-    if let Err(resp) = authorized(&shared, &headers) {
-        return *resp;
-    }
-    let body = match body_of(body) {
+    let body = match admitted(&shared, &headers, body) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
@@ -276,10 +272,7 @@ pub(crate) async fn create_api_key(
     headers: HeaderMap,
     body: Result<Json<CreateBody>, JsonRejection>,
 ) -> Response {
-    if let Err(resp) = authorized(&shared, &headers) {
-        return *resp;
-    }
-    let body = match body_of(body) {
+    let body = match admitted(&shared, &headers, body) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
