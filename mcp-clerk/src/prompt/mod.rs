@@ -107,7 +107,7 @@ impl PromptDef {
     ///     "required": ["topic"],
     /// });
     /// let def = PromptDef::new("p", ToolPolicy::new(), |_| async { unreachable!() })
-    ///     .with_argument_schema(schema.as_object().unwrap());
+    ///     .with_argument_schema_in_order(schema.as_object().unwrap(), &["topic", "n"]);
     /// let args = def.descriptor().arguments.as_ref().unwrap();
     /// assert_eq!((args[0].name.as_str(), args[0].required), ("topic", Some(true)));
     /// assert_eq!(args[0].description.as_deref(), Some("What about"));

@@ -667,3 +667,75 @@ async fn a_server_of_protected_components_challenges_every_anonymous_request() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn rmcp_client_lists_reads_gets_and_completes() {
+    use mcp_clerk::__private::rmcp::ServiceExt;
+    use mcp_clerk::__private::rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
+    use mcp_clerk::__private::rmcp::transport::StreamableHttpClientTransport;
+    use mcp_clerk::__private::rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+
+    let issuer = TestIssuer::start().await;
+    let server = server(&issuer).await;
+    let token = issuer.oauth_token("user_1").scope("notes:read").sign();
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(server.url.clone()).auth_header(token);
+    let client =
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .expect("connect");
+    let info = client.peer_info().expect("server info");
+    assert!(info.capabilities.resources.is_some() && info.capabilities.prompts.is_some());
+    let resources = client.list_all_resources().await.unwrap();
+    // An OAuth token without an organization may still step up for the
+    // admin resource (`user:org:read`), so it stays listed.
+    let uris: Vec<&str> = resources.iter().map(|r| r.uri.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "test://static-text",
+            "test://static-binary",
+            "notes://all",
+            "org://current",
+            "admin://audit"
+        ]
+    );
+    let templates = client.list_all_resource_templates().await.unwrap();
+    assert_eq!(templates[0].uri_template, "test://template/{id}/data");
+    let read = client
+        .read_resource(ReadResourceRequestParams::new("test://template/9/data"))
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&read.contents[0]).unwrap()["text"],
+        "data 9 for user_1"
+    );
+    let prompt = client
+        .get_prompt(
+            GetPromptRequestParams::new("summarise")
+                .with_arguments(json!({"topic": "rmcp"}).as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&prompt.messages[0]).unwrap()["content"]["text"],
+        "Summarise rmcp for user_1 in 100 words, plain"
+    );
+    let values = client
+        .complete_resource_simple("test://template/{id}/data", "id", "12")
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        [
+            "12", "120", "121", "122", "123", "124", "125", "126", "127", "128", "129"
+        ]
+    );
+    let values = client
+        .complete_prompt_simple("summarise", "style", "fo")
+        .await
+        .unwrap();
+    assert_eq!(values, ["formal"]);
+    let _ = client.cancel().await;
+    server.stop().await;
+}
