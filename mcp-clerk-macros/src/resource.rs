@@ -72,11 +72,15 @@ fn split_uri(attr: TokenStream, errors: &mut Errors) -> (Option<LitStr>, TokenSt
     match tokens.next() {
         None => {}
         Some(TokenTree::Punct(p)) if p.as_char() == ',' => {}
-        Some(other) => errors.push(
-            other.span(),
-            "expected `,` after the URI",
-            Some("write `#[resource(\"scheme://path\", name = \"..\")]`"),
-        ),
+        Some(other) => {
+            errors.push(
+                other.span(),
+                "expected `,` after the URI",
+                Some("write `#[resource(\"scheme://path\", name = \"..\")]`"),
+            );
+            // The keys cannot be read without their comma: one error.
+            return (Some(uri), TokenStream::new());
+        }
     }
     (Some(uri), tokens.collect())
 }
@@ -171,7 +175,10 @@ fn check_params(
             Kind::Inject => {}
         }
     }
-    for var in vars {
+    // With an `#[args]` struct (refused above) the variables are not checked
+    // again: one mistake, one error.
+    let has_struct = params.iter().any(|p| matches!(p.kind, Kind::Struct));
+    for var in vars.iter().filter(|_| !has_struct) {
         if !plain.contains(&var.as_str()) {
             errors.push(
                 uri.span(),
