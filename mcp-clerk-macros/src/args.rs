@@ -72,7 +72,7 @@ pub(crate) fn analyze(
     for input in inputs.iter_mut() {
         let typed = match input {
             FnArg::Receiver(r) => {
-                check_receiver(r, place, errors);
+                check_receiver(r, attr, place, errors);
                 continue;
             }
             FnArg::Typed(t) => t,
@@ -313,8 +313,15 @@ fn option_inner(ty: &Type) -> Option<&Type> {
 }
 
 /// A receiver: only `&self`, and only inside a `#[tool_impl]` block.
-fn check_receiver(r: &syn::Receiver, place: Place, errors: &mut Errors) {
-    if place == Place::Free {
+fn check_receiver(r: &syn::Receiver, attr: &ToolAttr, place: Place, errors: &mut Errors) {
+    if attr.kind != crate::attr::AttrKind::Tool {
+        let noun = attr.kind.noun();
+        errors.push_tokens(
+            r,
+            format_args!("a `#[{noun}]` function cannot be a method (`self` receiver)"),
+            Some("write a free function and take the shared value as `State<T>`, given to the server with `McpServer::state(value)`"),
+        );
+    } else if place == Place::Free {
         errors.push_tokens(
             r,
             "`#[tool]` on a method needs `#[tool_impl]` on its `impl` block",
@@ -369,6 +376,8 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
     let name = type_name(ty);
     let span = ty;
     let callers = attr.callers();
+    let noun = attr.kind.noun();
+    let at = attr.kind.attr();
     let is_clerk_user = option_inner(ty)
         .and_then(last_segment)
         .or_else(|| last_segment(ty))
@@ -377,7 +386,7 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
         errors.push_tokens(
             span,
             format_args!(
-                "a tool that takes `{name}` never runs for a machine, but this tool has `callers = {}`",
+                "a {noun} that takes `{name}` never runs for a machine, but this {noun} has `callers = {}`",
                 callers.as_str()
             ),
             Some(if callers == CallersAttr::Any {
@@ -392,71 +401,71 @@ fn check_injected(ty: &Type, attr: &ToolAttr, errors: &mut Errors) {
         Injected::Machine if callers != CallersAttr::Machines => errors.push_tokens(
             span,
             format_args!(
-                "`{name}` needs `callers = machines`, but this tool has `callers = {}`",
+                "`{name}` needs `callers = machines`, but this {noun} has `callers = {}`",
                 callers.as_str()
             ),
-            Some(if callers == CallersAttr::Any {
-                "take `Option<ClerkMachine>` (people call this tool too), or set `callers = machines`"
+            Some(&*if callers == CallersAttr::Any {
+                format!("take `Option<ClerkMachine>` (people call this {noun} too), or set `callers = machines`")
             } else {
-                "add `callers = machines` to `#[tool(...)]`"
+                format!("add `callers = machines` to `{at}`")
             }),
         ),
         Injected::OptMachine if callers != CallersAttr::Any => errors.push_tokens(
             span,
             format_args!(
-                "`{name}` needs `callers = any`, but this tool has `callers = {}`",
+                "`{name}` needs `callers = any`, but this {noun} has `callers = {}`",
                 callers.as_str()
             ),
-            Some(if callers == CallersAttr::Machines {
-                "take `ClerkMachine` (it is always present with `callers = machines`), or set `callers = any`"
+            Some(&*if callers == CallersAttr::Machines {
+                "take `ClerkMachine` (it is always present with `callers = machines`), or set `callers = any`".to_owned()
             } else {
-                "add `callers = any` to `#[tool(...)]` (people and machines), or `callers = machines`"
+                format!("add `callers = any` to `{at}` (people and machines), or `callers = machines`")
             }),
         ),
         Injected::User if auth != Level::Required => errors.push_tokens(
             span,
             format_args!(
-                "`{name}` needs `auth = required`, but this tool has `auth = {}`",
+                "`{name}` needs `auth = required`, but this {noun} has `auth = {}`",
                 auth.as_str()
             ),
-            Some(if auth == Level::Optional {
-                "take `Option<..>` for an optional caller, or set `auth = required`"
+            Some(&*if auth == Level::Optional {
+                "take `Option<..>` for an optional caller, or set `auth = required`".to_owned()
             } else {
-                "add `auth = required` to `#[tool(...)]`"
+                format!("add `auth = required` to `{at}`")
             }),
         ),
         Injected::OptUser if auth == Level::Required => errors.push_tokens(
             span,
-            format_args!("`{name}` is always `Some` in a tool with `auth = required`"),
+            format_args!("`{name}` is always `Some` in a {noun} with `auth = required`"),
             Some("take the value without `Option`, or set `auth = optional`"),
         ),
         Injected::OptUser if auth == Level::None => errors.push_tokens(
             span,
-            format_args!("`{name}` is always `None` in a public tool (`auth = none`)"),
-            Some("add `auth = optional` to `#[tool(...)]`"),
+            format_args!("`{name}` is always `None` in a public {noun} (`auth = none`)"),
+            Some(&format!("add `auth = optional` to `{at}`")),
         ),
         Injected::Org if org != Level::Required => errors.push_tokens(
             span,
             format_args!(
-                "`{name}` needs `org = required`, but this tool has `org = {}`",
+                "`{name}` needs `org = required`, but this {noun} has `org = {}`",
                 org.as_str()
             ),
-            Some(if org == Level::Optional {
-                "take `Option<ClerkOrg>` for an optional organization, or set `org = required`"
+            Some(&*if org == Level::Optional {
+                "take `Option<ClerkOrg>` for an optional organization, or set `org = required`".to_owned()
             } else {
-                "add `org = required` to `#[tool(...)]`"
+                format!("add `org = required` to `{at}`")
             }),
         ),
         Injected::OptOrg if org != Level::Optional => errors.push_tokens(
             span,
             format_args!(
-                "`{name}` needs `org = optional`, but this tool has `org = {}`",
+                "`{name}` needs `org = optional`, but this {noun} has `org = {}`",
                 org.as_str()
             ),
-            Some(if org == Level::Required {
-                "take `ClerkOrg` (it is always present with `org = required`), or set `org = optional`"
+            Some(&*if org == Level::Required {
+                "take `ClerkOrg` (it is always present with `org = required`), or set `org = optional`".to_owned()
             } else {
-                "add `org = optional` to `#[tool(...)]`"
+                format!("add `org = optional` to `{at}`")
             }),
         ),
         _ => {}

@@ -58,9 +58,75 @@ pub(crate) struct Annotations {
     pub(crate) present: bool,
 }
 
-/// Everything `#[tool(...)]` said.
+/// Which attribute is parsed: the keys and the messages differ.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum AttrKind {
+    #[default]
+    Tool,
+    Resource,
+    Prompt,
+}
+
+impl AttrKind {
+    /// What the function becomes, for messages: `tool`, `resource`, `prompt`.
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            AttrKind::Tool => "tool",
+            AttrKind::Resource => "resource",
+            AttrKind::Prompt => "prompt",
+        }
+    }
+
+    /// The attribute as written in messages: `#[tool(...)]`.
+    pub(crate) fn attr(self) -> &'static str {
+        match self {
+            AttrKind::Tool => "#[tool(...)]",
+            AttrKind::Resource => "#[resource(...)]",
+            AttrKind::Prompt => "#[prompt(...)]",
+        }
+    }
+
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            AttrKind::Tool => KEYS,
+            AttrKind::Resource => RESOURCE_KEYS,
+            AttrKind::Prompt => PROMPT_KEYS,
+        }
+    }
+
+    fn keys_help(self) -> &'static str {
+        match self {
+            AttrKind::Tool => KEYS_HELP,
+            AttrKind::Resource => RESOURCE_KEYS_HELP,
+            AttrKind::Prompt => PROMPT_KEYS_HELP,
+        }
+    }
+
+    fn syntax_help(self) -> &'static str {
+        match self {
+            AttrKind::Tool => KEYS_HELP_SYNTAX,
+            AttrKind::Resource => {
+                "write the URI, then comma-separated keys, for example `#[resource(\"notes://{id}\", auth = required, mime_type = \"text/plain\")]`"
+            }
+            AttrKind::Prompt => {
+                "write comma-separated keys, for example `#[prompt(auth = required, name = \"summarise\")]`"
+            }
+        }
+    }
+}
+
+/// `complete(param = path::to_fn, ..)`: a completer per parameter.
+pub(crate) struct Completer {
+    pub(crate) param: syn::Ident,
+    pub(crate) path: syn::Path,
+}
+
+/// Everything `#[tool(...)]` (or `#[resource]`, `#[prompt]`) said.
 #[derive(Default)]
 pub(crate) struct ToolAttr {
+    pub(crate) kind: AttrKind,
+    pub(crate) mime_type: Option<LitStr>,
+    pub(crate) completers: Vec<Completer>,
     pub(crate) auth: Option<(Level, Span)>,
     pub(crate) org: Option<(Level, Span)>,
     pub(crate) scopes: Vec<LitStr>,
@@ -95,6 +161,45 @@ const KEYS: &[&str] = &[
 const KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `callers`, `name`, `title`, `description`, `annotations(..)`, `crate`";
 
 const KEYS_HELP_SYNTAX: &str = "write comma-separated keys, for example `#[tool(auth = required, scopes(\"notes:read\"), name = \"notes.list\")]`";
+
+const RESOURCE_KEYS: &[&str] = &[
+    "auth",
+    "org",
+    "scope",
+    "scopes",
+    "permission",
+    "permissions",
+    "role",
+    "roles",
+    "callers",
+    "name",
+    "title",
+    "description",
+    "mime_type",
+    "complete",
+    "crate",
+];
+
+const RESOURCE_KEYS_HELP: &str = "supported keys after the URI: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `callers`, `name`, `title`, `description`, `mime_type`, `complete(..)`, `crate`";
+
+const PROMPT_KEYS: &[&str] = &[
+    "auth",
+    "org",
+    "scope",
+    "scopes",
+    "permission",
+    "permissions",
+    "role",
+    "roles",
+    "callers",
+    "name",
+    "title",
+    "description",
+    "complete",
+    "crate",
+];
+
+const PROMPT_KEYS_HELP: &str = "supported keys: `auth`, `org`, `scopes(..)`, `permission`, `permissions(..)`, `role`, `roles(..)`, `callers`, `name`, `title`, `description`, `complete(..)`, `crate`";
 
 const ANNOTATIONS: &[&str] = &["read_only", "destructive", "idempotent", "open_world"];
 
@@ -136,11 +241,19 @@ impl ToolAttr {
 
     /// Parses the attribute's arguments, recording every problem in `errors`.
     pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
-        let mut attr = ToolAttr::default();
+        Self::parse_for(tokens, AttrKind::Tool, errors)
+    }
+
+    /// Parses the keys of a `kind` attribute.
+    pub(crate) fn parse_for(tokens: TokenStream, kind: AttrKind, errors: &mut Errors) -> Self {
+        let mut attr = ToolAttr {
+            kind,
+            ..ToolAttr::default()
+        };
         let metas = match parse_all(Punctuated::<Meta, Token![,]>::parse_terminated, tokens) {
             Ok(metas) => metas,
             Err(e) => {
-                errors.push_syn(e, KEYS_HELP_SYNTAX);
+                errors.push_syn(e, kind.syntax_help());
                 return attr;
             }
         };
@@ -150,17 +263,17 @@ impl ToolAttr {
                 errors.push(
                     meta.path().span(),
                     "expected a key such as `auth`",
-                    Some(KEYS_HELP),
+                    Some(kind.keys_help()),
                 );
                 continue;
             };
             let key_span = meta.path().span();
-            if !KEYS.contains(&key.as_str()) {
-                let help = closest(&key, KEYS).map(|k| format!("did you mean `{k}`?"));
+            if !kind.keys().contains(&key.as_str()) {
+                let help = closest(&key, kind.keys()).map(|k| format!("did you mean `{k}`?"));
                 errors.push(
                     key_span,
                     format_args!("unknown key `{key}`"),
-                    Some(help.as_deref().unwrap_or(KEYS_HELP)),
+                    Some(help.as_deref().unwrap_or(kind.keys_help())),
                 );
                 continue;
             }
@@ -203,6 +316,8 @@ impl ToolAttr {
             "title" => self.title = string(key, &meta, errors),
             "description" => self.description = string(key, &meta, errors),
             "annotations" => self.annotations = annotations(&meta, errors),
+            "mime_type" => self.mime_type = string(key, &meta, errors),
+            "complete" => self.completers = completers(&meta, errors),
             "crate" => {
                 self.krate = string(key, &meta, errors).and_then(|lit| match lit.parse() {
                     Ok(path) => Some(path),
@@ -471,6 +586,62 @@ fn annotations(meta: &Meta, errors: &mut Errors) -> Annotations {
                 Some(help),
             ),
         }
+    }
+    out
+}
+
+/// `complete(param = path::to_fn, ..)`.
+fn completers(meta: &Meta, errors: &mut Errors) -> Vec<Completer> {
+    let help = "write `complete(param = path::to_completer)`, where the completer is an `async fn(CompletionRequest) -> Vec<String>`";
+    let Meta::List(list) = meta else {
+        errors.push_tokens(
+            meta,
+            "`complete` takes a list of `param = completer`",
+            Some(help),
+        );
+        return Vec::new();
+    };
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+        Ok(metas) => metas,
+        Err(e) => {
+            errors.push(
+                e.span(),
+                "`complete` takes a list of `param = completer`",
+                Some(help),
+            );
+            return Vec::new();
+        }
+    };
+    let mut out: Vec<Completer> = Vec::new();
+    for meta in metas {
+        let Meta::NameValue(nv) = &meta else {
+            errors.push_tokens(
+                &meta,
+                "`complete` takes a list of `param = completer`",
+                Some(help),
+            );
+            continue;
+        };
+        let (Some(param), Expr::Path(path)) = (nv.path.get_ident(), &nv.value) else {
+            errors.push_tokens(
+                &meta,
+                "`complete` takes a list of `param = completer`",
+                Some(help),
+            );
+            continue;
+        };
+        if out.iter().any(|c| c.param == *param) {
+            errors.push(
+                param.span(),
+                format_args!("`{param}` has two completers"),
+                Some("give each parameter one completer"),
+            );
+            continue;
+        }
+        out.push(Completer {
+            param: param.clone(),
+            path: path.path.clone(),
+        });
     }
     out
 }

@@ -10,7 +10,11 @@
 
 mod args;
 mod attr;
+mod component;
 mod errors;
+mod lists;
+mod prompt;
+mod resource;
 mod tool;
 mod tool_impl;
 mod tools;
@@ -70,6 +74,38 @@ pub fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn tools(input: TokenStream) -> TokenStream {
     let output = tools::expand(input.into());
     debug("tools!", &output);
+    output.into()
+}
+
+/// (`#[resource]` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::resource`.)
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let output = resource::expand(attr.into(), item.into());
+    debug("#[resource]", &output);
+    output.into()
+}
+
+/// (`#[prompt]` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::prompt`.)
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let output = prompt::expand(attr.into(), item.into());
+    debug("#[prompt]", &output);
+    output.into()
+}
+
+/// (`resources!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::resources`.)
+#[proc_macro]
+pub fn resources(input: TokenStream) -> TokenStream {
+    let output = lists::expand(input.into(), lists::List::Resources);
+    debug("resources!", &output);
+    output.into()
+}
+
+/// (`prompts!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::prompts`.)
+#[proc_macro]
+pub fn prompts(input: TokenStream) -> TokenStream {
+    let output = lists::expand(input.into(), lists::List::Prompts);
+    debug("prompts!", &output);
     output.into()
 }
 

@@ -98,7 +98,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The error for an item that is not a function, at its name (or, for an
 /// item without one, its first token), with what to write instead.
-fn not_a_function(item: &TokenStream) -> syn::Error {
+pub(crate) fn not_a_function(item: &TokenStream) -> syn::Error {
     let message = "`#[tool]` goes on a function\n\n= help: write `#[tool]` above a free `async fn` (or `fn`): `#[tool] async fn name(..) -> .. { .. }`";
     let name = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Struct(i)) => Some(i.ident),
@@ -195,7 +195,7 @@ pub(crate) fn tool_name(func: &ItemFn, attr: &ToolAttr, errors: &mut Errors) -> 
 }
 
 /// The description: `description = ".."` or the doc comment.
-fn description(func: &ItemFn, attr: &ToolAttr) -> Option<String> {
+pub(crate) fn description(func: &ItemFn, attr: &ToolAttr) -> Option<String> {
     if let Some(d) = &attr.description {
         return Some(d.value());
     }
@@ -227,7 +227,7 @@ fn description(func: &ItemFn, attr: &ToolAttr) -> Option<String> {
 /// `tokens` with every span set to `span`, so a trait-bound error on a
 /// generated path points at the user's token (`quote_spanned!` does not
 /// re-span interpolated tokens).
-fn at(tokens: &TokenStream, span: Span) -> TokenStream {
+pub(crate) fn at(tokens: &TokenStream, span: Span) -> TokenStream {
     tokens
         .clone()
         .into_iter()
@@ -243,7 +243,7 @@ fn at(tokens: &TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn opt_str(value: Option<String>) -> TokenStream {
+pub(crate) fn opt_str(value: Option<String>) -> TokenStream {
     match value {
         Some(v) => quote!(::core::option::Option::Some(#v)),
         None => quote!(::core::option::Option::None),
@@ -258,7 +258,7 @@ fn level(p: &TokenStream, level: Level) -> TokenStream {
     }
 }
 
-fn policy(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
+pub(crate) fn policy(p: &TokenStream, attr: &ToolAttr) -> TokenStream {
     let mut out = quote!(#p::ToolPolicy::new());
     if let Some((l, _)) = attr.auth {
         let l = level(p, l);

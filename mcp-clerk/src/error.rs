@@ -136,6 +136,31 @@ impl From<&'static str> for ToolError {
     }
 }
 
+/// A `ToolError` returned by a `#[resource]` or `#[prompt]` function: those
+/// have no error results, so it becomes a JSON-RPC error whose message is the
+/// error's text (`invalid input` → `-32602`, `not found` → `-32002`,
+/// `forbidden` → `-32600`, a failure → `-32603`).
+///
+/// ```
+/// use mcp_clerk::ToolError;
+/// use rmcp::ErrorData;
+///
+/// let e: ErrorData = ToolError::not_found("no note 7").into();
+/// assert_eq!(e.code.0, -32002);
+/// assert_eq!(e.message, "not found: no note 7");
+/// ```
+impl From<ToolError> for rmcp::ErrorData {
+    fn from(error: ToolError) -> Self {
+        let message = error.to_string();
+        match error.kind {
+            ToolErrorKind::InvalidInput => Self::invalid_params(message, None),
+            ToolErrorKind::NotFound => Self::resource_not_found(message, None),
+            ToolErrorKind::Forbidden => Self::invalid_request(message, None),
+            ToolErrorKind::Failed => Self::internal_error(message, None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

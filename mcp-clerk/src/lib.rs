@@ -14,6 +14,13 @@ pub mod identity;
 pub mod policy;
 pub mod tool;
 
+// --- resources, templates, prompts, completion (one catalog with the tools) ---
+mod catalog;
+pub mod complete;
+pub mod prompt;
+pub mod resource;
+pub use catalog::ComponentKind;
+
 #[cfg(any(test, feature = "testing", feature = "dev"))]
 mod keys;
 
@@ -50,6 +57,25 @@ pub mod prelude;
 
 pub use error::{ToolError, ToolErrorKind};
 #[cfg(feature = "macros")]
+#[doc = include_str!("docs/prompt.md")]
+#[doc(inline)]
+pub use mcp_clerk_macros::prompt;
+#[cfg(feature = "macros")]
+/// The prompts of `#[prompt]` functions, as a `Vec<PromptDef>` for
+/// [`McpServer::prompts`]: `prompts![summarise, notes::review]`.
+#[doc(inline)]
+pub use mcp_clerk_macros::prompts;
+#[cfg(feature = "macros")]
+#[doc = include_str!("docs/resource.md")]
+#[doc(inline)]
+pub use mcp_clerk_macros::resource;
+#[cfg(feature = "macros")]
+/// The resources and resource templates of `#[resource]` functions, as a
+/// `Vec<AnyResource>` for [`McpServer::resources`]:
+/// `resources![motd, notes::note]`.
+#[doc(inline)]
+pub use mcp_clerk_macros::resources;
+#[cfg(feature = "macros")]
 #[doc = include_str!("docs/tool.md")]
 #[doc(inline)]
 pub use mcp_clerk_macros::tool;
@@ -81,8 +107,10 @@ pub mod dev;
 
 pub use identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
+pub use prompt::PromptDef;
+pub use resource::{AnyResource, ResourceDef, ResourceTemplateDef};
 pub use tool::state::State;
-pub use tool::{ToolCall, ToolDef, ToolSet};
+pub use tool::{CallKind, ToolCall, ToolDef, ToolSet};
 
 /// Items generated code refers to. Not a public API: names here may change in any release.
 #[doc(hidden)]
@@ -93,6 +121,8 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::policy::{Callers, Requirement, ToolPolicy};
+    pub use crate::prompt::PromptDef;
+    pub use crate::resource::{AnyResource, ResourceDef, ResourceTemplateDef};
     pub use crate::tool::args::{Arg, Arguments, InputSchema, StructArgs};
     pub use crate::tool::inject::FromToolCall;
     pub use crate::tool::output::IntoToolOutput;
@@ -171,6 +201,69 @@ pub mod __private {
         /// The output schema `R` implies.
         pub fn schema(&self) -> Option<Arc<JsonObject>> {
             (self.schema)()
+        }
+    }
+
+    /// How a resource's return type becomes its contents (one compile error
+    /// for a type that is not [`IntoResourceContents`](crate::resource::IntoResourceContents)).
+    pub struct ResourceOutput<R>(
+        fn(R, &str, Option<&str>) -> Result<rmcp::model::ReadResourceResult, ErrorData>,
+    );
+
+    impl<R> Clone for ResourceOutput<R> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<R> Copy for ResourceOutput<R> {}
+
+    impl<R> ResourceOutput<R> {
+        /// The conversion of `R`.
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Self
+        where
+            R: crate::resource::IntoResourceContents,
+        {
+            Self(R::into_resource_result)
+        }
+
+        /// Converts a return value read from `uri`.
+        pub fn convert(
+            &self,
+            value: R,
+            uri: &str,
+            mime_type: Option<&str>,
+        ) -> Result<rmcp::model::ReadResourceResult, ErrorData> {
+            (self.0)(value, uri, mime_type)
+        }
+    }
+
+    /// How a prompt's return type becomes its result (one compile error for
+    /// a type that is not [`IntoPromptResult`](crate::prompt::IntoPromptResult)).
+    pub struct PromptOutput<R>(fn(R) -> Result<rmcp::model::GetPromptResult, ErrorData>);
+
+    impl<R> Clone for PromptOutput<R> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<R> Copy for PromptOutput<R> {}
+
+    impl<R> PromptOutput<R> {
+        /// The conversion of `R`.
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Self
+        where
+            R: crate::prompt::IntoPromptResult,
+        {
+            Self(R::into_prompt_result)
+        }
+
+        /// Converts a return value.
+        pub fn convert(&self, value: R) -> Result<rmcp::model::GetPromptResult, ErrorData> {
+            (self.0)(value)
         }
     }
 

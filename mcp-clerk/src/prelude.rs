@@ -27,13 +27,16 @@
 //! `#[schemars(crate = "mcp_clerk::schemars")]` (a crate that depends on serde
 //! and schemars directly needs neither attribute).
 
+pub use crate::complete::CompletionRequest;
 pub use crate::error::ToolError;
 pub use crate::identity::{ClerkOrg, ClerkUser};
+pub use crate::prompt::PromptDef;
+pub use crate::resource::AnyResource;
 pub use crate::tool::state::State;
 pub use crate::tool::{ToolDef, ToolSet};
 pub use crate::{ClerkConfig, McpServer};
 #[cfg(feature = "macros")]
-pub use crate::{tool, tool_impl, tools};
+pub use crate::{prompt, prompts, resource, resources, tool, tool_impl, tools};
 pub use rmcp::Json;
 pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};

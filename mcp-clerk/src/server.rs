@@ -42,6 +42,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::backend::BackendClient;
+use crate::catalog::Catalog;
 use crate::config::{ClerkConfig, ConfigError};
 use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
@@ -50,10 +51,12 @@ use crate::http::{
     SharedSessionStore, StoreBook, StoreEvent,
 };
 use crate::policy::{Requirement, ToolPolicy};
+use crate::prompt::PromptDef;
+use crate::resource::AnyResource;
 use crate::serve::{self, Drain, Health, LIVENESS_PATH, READINESS_PATH, ServeLimits, Signal};
 use crate::token::Verifier;
 use crate::tool::ToolDef;
-use crate::tool::dispatch::{Dispatcher, ToolSet};
+use crate::tool::dispatch::Dispatcher;
 use crate::tool::guard::{Guarded, PolicyTable};
 use crate::tool::state::States;
 
@@ -149,9 +152,53 @@ pub enum BuildError {
          call `.session_mode(SessionMode::Stateful)`"
     )]
     StoreWithoutSessions,
-    /// Both `tools` and an rmcp handler were given.
-    #[error("a server serves either mcp-clerk tools or one rmcp handler, not both")]
+    /// Both `tools` (or resources, or prompts) and an rmcp handler were given.
+    #[error(
+        "a server serves either mcp-clerk tools, resources and prompts or one rmcp handler, not both"
+    )]
     ToolsAndHandler,
+    /// Two resources share a URI, two templates a URI template, or two
+    /// prompts a name.
+    #[error("duplicate {kind} `{name}`: each must be registered once")]
+    DuplicateComponent {
+        /// What is registered twice.
+        kind: crate::catalog::ComponentKind,
+        /// Its URI, URI template or name.
+        name: String,
+    },
+    /// A resource template that is not an RFC 6570 level-1 template.
+    #[error("invalid URI template `{template}`: {reason}")]
+    InvalidUriTemplate {
+        /// The template as written.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A resource, template or prompt needs auth but no Clerk config was given.
+    #[error(
+        "{kind} `{name}` needs authentication but the server has no Clerk config; \
+         call `.clerk(ClerkConfig::from_env()?)`"
+    )]
+    ComponentMissingConfig {
+        /// What needs it.
+        kind: crate::catalog::ComponentKind,
+        /// Its URI, URI template or name.
+        name: String,
+    },
+    /// A resource, template or prompt takes a [`State<T>`](crate::tool::state::State)
+    /// the server was not given with [`McpServer::state`].
+    #[error(
+        "{kind} `{name}` takes `State<{type_name}>` but the server has no such state; \
+         call `.state(value)` with a `{type_name}`"
+    )]
+    ComponentMissingState {
+        /// What takes it.
+        kind: crate::catalog::ComponentKind,
+        /// Its URI, URI template or name.
+        name: String,
+        /// The state's type name.
+        type_name: &'static str,
+    },
     /// The verifier could not be built from the config.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -249,6 +296,8 @@ pub struct McpServer {
     session_limits: SessionLimits,
     session_store: Option<Arc<dyn SharedSessionStore>>,
     states: States,
+    resources: Vec<AnyResource>,
+    prompts: Vec<PromptDef>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -257,6 +306,8 @@ impl std::fmt::Debug for McpServer {
             .field("name", &self.name)
             .field("version", &self.version)
             .field("tools", &self.tools)
+            .field("resources", &self.resources)
+            .field("prompts", &self.prompts)
             .field("rmcp_handler", &self.handler.is_some())
             .field("config", &self.config)
             .field("mcp_path", &self.mcp_path)
@@ -293,6 +344,8 @@ impl McpServer {
             session_limits: SessionLimits::default(),
             session_store: None,
             states: States::default(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
         }
     }
 
@@ -374,6 +427,72 @@ impl McpServer {
     /// Adds one tool.
     pub fn tool(mut self, tool: ToolDef) -> Self {
         self.tools.push(tool);
+        self
+    }
+
+    /// Adds resources and resource templates (`resources![..]`, or
+    /// [`ResourceDef`](crate::resource::ResourceDef)s and
+    /// [`ResourceTemplateDef`](crate::resource::ResourceTemplateDef)s built by
+    /// hand). A duplicate URI or template, or a template that does not parse,
+    /// is a [`BuildError`]. The server advertises the `resources` capability
+    /// only when it has some.
+    ///
+    /// ```
+    /// use mcp_clerk::prelude::*;
+    ///
+    /// /// Today's message.
+    /// #[resource("test://motd", mime_type = "text/plain")]
+    /// async fn motd() -> String {
+    ///     "hello".into()
+    /// }
+    ///
+    /// /// One note of the caller's.
+    /// #[resource("notes://{id}", auth = required)]
+    /// async fn note(user: ClerkUser, id: u32) -> String {
+    ///     format!("note {id} of {}", user.id())
+    /// }
+    ///
+    /// let server = McpServer::new("notes", "1").resources(resources![motd, note]);
+    /// # let _ = server;
+    /// ```
+    pub fn resources<R: Into<AnyResource>>(
+        mut self,
+        resources: impl IntoIterator<Item = R>,
+    ) -> Self {
+        self.resources.extend(resources.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds one resource or resource template.
+    pub fn resource(mut self, resource: impl Into<AnyResource>) -> Self {
+        self.resources.push(resource.into());
+        self
+    }
+
+    /// Adds prompts (`prompts![..]`, or [`PromptDef`](crate::prompt::PromptDef)s
+    /// built by hand; a duplicate name is a [`BuildError`]). The server
+    /// advertises the `prompts` capability only when it has some.
+    ///
+    /// ```
+    /// use mcp_clerk::prelude::*;
+    ///
+    /// /// Asks for a summary.
+    /// #[prompt(auth = required)]
+    /// async fn summarise(user: ClerkUser, #[arg(description = "What to summarise")] topic: String) -> String {
+    ///     format!("Summarise {topic} for {}", user.id())
+    /// }
+    ///
+    /// let server = McpServer::new("notes", "1").prompts(prompts![summarise]);
+    /// # let _ = server;
+    /// ```
+    pub fn prompts(mut self, prompts: impl IntoIterator<Item = PromptDef>) -> Self {
+        self.prompts.extend(prompts);
+        self
+    }
+
+    /// Adds one prompt.
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        self.prompts.push(prompt);
         self
     }
 
@@ -559,6 +678,8 @@ impl McpServer {
             session_limits,
             session_store,
             states,
+            resources,
+            prompts,
         } = self;
         if session_store.is_some() && session_mode != SessionMode::Stateful {
             return Err(BuildError::StoreWithoutSessions);
@@ -578,7 +699,9 @@ impl McpServer {
 
         // Tools or handler, and their policies.
         let (policy_source, service): (Policies, Mount) = match handler {
-            Some(_) if !tools.is_empty() => return Err(BuildError::ToolsAndHandler),
+            Some(_) if !tools.is_empty() || !resources.is_empty() || !prompts.is_empty() => {
+                return Err(BuildError::ToolsAndHandler);
+            }
             Some(handler) => {
                 let table = Arc::new(PolicyTable::new(policies, default_policy));
                 let policies = Policies::Table(table.clone());
@@ -587,27 +710,27 @@ impl McpServer {
                 (policies, mount_handler)
             }
             None => {
-                if let Some((tool, key)) = tools.iter().find_map(|t| {
-                    let missing = t.required_states().iter().find(|k| !states.contains(k))?;
-                    Some((t.name().to_owned(), *missing))
-                }) {
-                    return Err(BuildError::MissingState {
-                        tool,
-                        type_name: key.type_name(),
-                    });
+                let catalog = Catalog::new(tools, resources, prompts)?;
+                if let Some(error) = catalog.missing_state(&states) {
+                    return Err(error);
                 }
-                let set = Arc::new(ToolSet::new(tools).map_err(BuildError::DuplicateTool)?);
+                if config.is_none()
+                    && let Some(error) = catalog.missing_config()
+                {
+                    return Err(error);
+                }
+                let catalog = Arc::new(catalog);
                 let dispatcher = Dispatcher::new(
                     &name,
                     &version,
                     instructions.as_deref(),
-                    set.clone(),
+                    catalog.clone(),
                     states,
                 );
                 let mount_dispatcher: Mount = Box::new(move |config, mode| {
                     mount(move || Ok(dispatcher.for_session()), config, mode)
                 });
-                (Policies::Tools(set), mount_dispatcher)
+                (Policies::Catalog(catalog), mount_dispatcher)
             }
         };
         if config.is_none()

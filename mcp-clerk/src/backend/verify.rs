@@ -509,8 +509,8 @@ mod tests {
         let c = answer(serde_json::json!({
             "object": "clerk_idp_oauth_access_token", "id": "oat_1", "client_id": "client_1",
             "subject": "user_1", "scopes": ["email", "profile"], "revoked": false,
-            "revocation_reason": null, "expired": false, "expiration": 2_000_000_000_000,
-            "created_at": 1_700_000_000_000, "updated_at": 1_700_000_000_000,
+            "revocation_reason": null, "expired": false, "expiration": 2_000_000_000_000_u64,
+            "created_at": 1_700_000_000_000_u64, "updated_at": 1_700_000_000_000_u64,
         }))
         .unwrap();
         assert_eq!(

@@ -45,11 +45,11 @@ use super::resource::{ResourceInfo, ensure_host};
 use super::session::registry::Lease;
 use super::session::{Owner, OwnerCheck, SessionRegistry, StoreBook};
 use crate::backend::BackendClient;
+use crate::catalog::Catalog;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
 use crate::serve::conn::TrackedBody;
 use crate::token::{TokenError, Verifier, bearer_credentials};
-use crate::tool::dispatch::ToolSet;
 use crate::tool::guard::PolicyTable;
 
 const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
@@ -58,20 +58,29 @@ const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
 /// caller and always reads the target from the request.
 const MAX_PRECHECK_POLICIES: usize = 32;
 
-/// Where the gate finds each tool's policy.
+/// Where the gate finds each component's policy.
 #[derive(Debug)]
 pub(crate) enum Policies {
-    /// mcp-clerk's own tools.
-    Tools(Arc<ToolSet>),
+    /// mcp-clerk's own tools, resources, templates and prompts.
+    Catalog(Arc<Catalog>),
     /// A plain rmcp handler: per-name policies and a default for the rest.
     Table(Arc<PolicyTable>),
 }
 
 impl Policies {
-    fn get(&self, name: &str) -> Option<&ToolPolicy> {
-        match self {
-            Policies::Tools(tools) => tools.policy(name),
-            Policies::Table(table) => Some(table.get(name)),
+    /// The policy of what `target` calls, reads or gets; `None` for a
+    /// request that targets no known component.
+    fn get(&self, target: &Target) -> Option<&ToolPolicy> {
+        match (self, target) {
+            (_, Target::Other) => None,
+            (Policies::Catalog(c), Target::ToolCall(name)) => c.tools.policy(name),
+            (Policies::Catalog(c), Target::ResourceRead(uri)) => {
+                c.resource(uri).map(|found| found.policy())
+            }
+            (Policies::Catalog(c), Target::PromptGet(name)) => c.prompt(name).map(|p| p.policy()),
+            (Policies::Table(table), Target::ToolCall(name)) => Some(table.get(name)),
+            // A plain rmcp handler's policies name tools only.
+            (Policies::Table(_), _) => None,
         }
     }
 
@@ -88,9 +97,7 @@ impl Policies {
             )
         };
         match self {
-            Policies::Tools(tools) => {
-                tools.len() > MAX_PRECHECK_POLICIES || tools.iter().any(|t| step_up(t.policy()))
-            }
+            Policies::Catalog(c) => c.len() > MAX_PRECHECK_POLICIES || c.policies().any(step_up),
             Policies::Table(table) => {
                 table.by_name.len() >= MAX_PRECHECK_POLICIES || table.all().any(step_up)
             }
@@ -102,7 +109,7 @@ impl Policies {
     pub(crate) fn any_needs_org_details(&self) -> bool {
         let needs = |p: &ToolPolicy| p.roles().next().is_some() || p.permissions().next().is_some();
         match self {
-            Policies::Tools(tools) => tools.iter().any(|t| needs(t.policy())),
+            Policies::Catalog(c) => c.policies().any(needs),
             Policies::Table(table) => table.all().any(needs),
         }
     }
@@ -111,9 +118,9 @@ impl Policies {
     pub(crate) fn challenge_scopes(&self) -> Vec<String> {
         let mut out = Vec::new();
         match self {
-            Policies::Tools(tools) => {
-                for t in tools.iter() {
-                    union(&mut out, t.policy().challenge_scopes());
+            Policies::Catalog(c) => {
+                for p in c.policies() {
+                    union(&mut out, p.challenge_scopes());
                 }
             }
             Policies::Table(table) => {
@@ -132,10 +139,8 @@ impl Policies {
     /// only a plain handler's default does), or `None` when none does.
     pub(crate) fn first_using_auth(&self) -> Option<String> {
         match self {
-            Policies::Tools(tools) => tools
-                .iter()
-                .find(|t| t.policy().uses_auth())
-                .map(|t| t.name().to_owned()),
+            // Checked by `Catalog::missing_config`, which names the kind.
+            Policies::Catalog(_) => None,
             Policies::Table(table) => table
                 .by_name
                 .iter()
@@ -153,7 +158,7 @@ impl Policies {
     /// Whether every tool needs a valid token.
     pub(crate) fn all_need_auth(&self) -> bool {
         match self {
-            Policies::Tools(tools) => tools.all_need_auth(),
+            Policies::Catalog(c) => c.all_need_auth(),
             Policies::Table(table) => table.all().all(ToolPolicy::needs_auth),
         }
     }
@@ -194,11 +199,7 @@ fn union(into: &mut Vec<String>, more: Vec<String>) {
 
 impl Gate {
     fn verdict_for(&self, target: &Target, caller: Option<&Identity>) -> Verdict {
-        let policy = match target {
-            Target::ToolCall(name) => self.policies.get(name),
-            Target::Other => None,
-        };
-        match policy.map(|p| policy::decide(p, caller)) {
+        match self.policies.get(target).map(|p| policy::decide(p, caller)) {
             Some(Decision::Unauthenticated { scopes }) => Verdict::Unauthenticated(scopes),
             Some(Decision::InsufficientScope { scopes }) => Verdict::InsufficientScope(scopes),
             Some(Decision::Allow | Decision::Forbidden(_)) => Verdict::Pass,

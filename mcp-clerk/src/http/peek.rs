@@ -3,9 +3,9 @@
 //! On the 2026-07-28 wire the `Mcp-Method`/`Mcp-Name` headers say it, and
 //! rmcp rejects (400, `-32020`) any request whose body disagrees with them, so
 //! the gate may decide from the headers alone without touching the body.
-//! Otherwise the body is buffered (up to the size limit) and only `method` and
-//! `params.name` are parsed, borrowing from the buffer; everything else is
-//! skipped.
+//! Otherwise the body is buffered (up to the size limit) and only `method`,
+//! `params.name` and `params.uri` are parsed, borrowing from the buffer;
+//! everything else is skipped.
 
 use std::borrow::Cow;
 
@@ -17,6 +17,10 @@ use serde::Deserialize;
 pub(crate) enum Target {
     /// `tools/call` of this tool.
     ToolCall(String),
+    /// `resources/read` of this URI (matched to its resource or template by the gate).
+    ResourceRead(String),
+    /// `prompts/get` of this prompt.
+    PromptGet(String),
     /// Any other method, a notification or a response.
     Other,
 }
@@ -48,11 +52,22 @@ struct Message<'a> {
 struct Params<'a> {
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
+    /// Any JSON value: a `tools/call` whose params carry a stray non-string
+    /// `uri` still names its tool (only `resources/read` reads it).
+    #[serde(default)]
+    uri: Option<serde_json::Value>,
 }
 
 fn target(m: Message<'_>) -> Target {
-    match (m.method.as_deref(), m.params.and_then(|p| p.name)) {
-        (Some("tools/call"), Some(name)) => Target::ToolCall(name.into_owned()),
+    let Some(params) = m.params else {
+        return Target::Other;
+    };
+    match (m.method.as_deref(), params.name, params.uri) {
+        (Some("tools/call"), Some(name), _) => Target::ToolCall(name.into_owned()),
+        (Some("prompts/get"), Some(name), _) => Target::PromptGet(name.into_owned()),
+        (Some("resources/read"), _, Some(serde_json::Value::String(uri))) => {
+            Target::ResourceRead(uri)
+        }
         _ => Target::Other,
     }
 }
@@ -85,23 +100,27 @@ fn single<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// The target from the 2026-07-28 standard headers, when rmcp will hold the
 /// body to them: `MCP-Protocol-Version` ≥ 2026-07-28 and exactly one plain
-/// `Mcp-Method` (and, for `tools/call`, exactly one plain `Mcp-Name`).
-/// `None` means: read the body.
+/// `Mcp-Method` (and, for `tools/call`, `prompts/get` and `resources/read`,
+/// exactly one plain `Mcp-Name`: the tool's or prompt's name, the resource's
+/// URI). `None` means: read the body.
 pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Target> {
     let version = single(headers, "mcp-protocol-version")?;
     if version < "2026-07-28" {
         return None;
     }
     let method = single(headers, "mcp-method")?;
-    if method != "tools/call" {
-        return Some(Target::Other);
-    }
+    let target: fn(String) -> Target = match method {
+        "tools/call" => Target::ToolCall,
+        "prompts/get" => Target::PromptGet,
+        "resources/read" => Target::ResourceRead,
+        _ => return Some(Target::Other),
+    };
     let name = single(headers, "mcp-name")?;
     if name.starts_with("=?") {
         // Base64-wrapped value: read the body instead of decoding here.
         return None;
     }
-    Some(Target::ToolCall(name.to_owned()))
+    Some(target(name.to_owned()))
 }
 
 #[cfg(test)]
@@ -118,6 +137,16 @@ mod tests {
         let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
         assert_eq!(from_body(body), Peek::One(Target::Other));
         let body = br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p"}}"#;
+        assert_eq!(from_body(body), Peek::One(Target::PromptGet("p".into())));
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"a://b","name":"x"}}"#;
+        assert_eq!(
+            from_body(body),
+            Peek::One(Target::ResourceRead("a://b".into()))
+        );
+        let body =
+            br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"a","uri":"b"}}"#;
+        assert_eq!(from_body(body), Peek::Unreadable);
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"prompts/list","params":{"name":"p"}}"#;
         assert_eq!(from_body(body), Peek::One(Target::Other));
         let body = br#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
         assert_eq!(from_body(body), Peek::One(Target::Other));
@@ -175,6 +204,26 @@ mod tests {
         assert_eq!(from_headers(&h), Some(Target::Other));
         let h = headers(&[
             ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "resources/read"),
+            ("mcp-name", "test://template/1/data"),
+        ]);
+        assert_eq!(
+            from_headers(&h),
+            Some(Target::ResourceRead("test://template/1/data".into()))
+        );
+        let h = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "prompts/get"),
+            ("mcp-name", "p"),
+        ]);
+        assert_eq!(from_headers(&h), Some(Target::PromptGet("p".into())));
+        let h = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "prompts/get"),
+        ]);
+        assert_eq!(from_headers(&h), None);
+        let h = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
             ("mcp-method", "tools/call"),
             ("mcp-name", "a"),
             ("mcp-name", "b"),
@@ -207,7 +256,15 @@ mod proptests {
             any::<i64>().prop_map(Value::from),
             any::<f64>().prop_map(Value::from),
             "\\PC{0,8}".prop_map(Value::from),
-            prop_oneof![Just("tools/call"), Just("name"), Just("method")].prop_map(Value::from),
+            prop_oneof![
+                Just("tools/call"),
+                Just("resources/read"),
+                Just("prompts/get"),
+                Just("name"),
+                Just("uri"),
+                Just("method")
+            ]
+            .prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
@@ -217,6 +274,7 @@ mod proptests {
                         Just("method".to_owned()),
                         Just("params".to_owned()),
                         Just("name".to_owned()),
+                        Just("uri".to_owned()),
                         "\\PC{0,6}"
                     ],
                     inner,
@@ -233,11 +291,14 @@ mod proptests {
             prop_oneof![
                 Just(json!("tools/call")),
                 Just(json!("tools/list")),
+                Just(json!("resources/read")),
+                Just(json!("prompts/get")),
                 Just(json!("TOOLS/CALL")),
                 json_value()
             ],
             prop_oneof![
                 "\\PC{0,12}".prop_map(|n| json!({ "name": n, "arguments": {} })),
+                "\\PC{0,12}".prop_map(|u| json!({ "uri": u })),
                 json_value().prop_map(|n| json!({ "name": n })),
                 json_value(),
             ],
@@ -269,14 +330,22 @@ mod proptests {
             _ => return None,
         };
         let method = optional_str(method).ok()?;
-        let name = match params {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(p)) => optional_str(p.get("name")).ok()?,
-            Some(Value::Array(p)) if p.len() <= 1 => optional_str(p.first()).ok()?,
+        let (name, uri) = match params {
+            None | Some(Value::Null) => (None, None),
+            Some(Value::Object(p)) => (
+                optional_str(p.get("name")).ok()?,
+                p.get("uri").and_then(Value::as_str),
+            ),
+            Some(Value::Array(p)) if p.len() <= 2 => (
+                optional_str(p.first()).ok()?,
+                p.get(1).and_then(Value::as_str),
+            ),
             Some(_) => return None,
         };
-        Some(match (method, name) {
-            (Some("tools/call"), Some(name)) => Target::ToolCall(name.to_owned()),
+        Some(match (method, name, uri) {
+            (Some("tools/call"), Some(name), _) => Target::ToolCall(name.to_owned()),
+            (Some("prompts/get"), Some(name), _) => Target::PromptGet(name.to_owned()),
+            (Some("resources/read"), _, Some(uri)) => Target::ResourceRead(uri.to_owned()),
             _ => Target::Other,
         })
     }

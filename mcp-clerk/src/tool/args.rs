@@ -386,6 +386,8 @@ impl InputSchema {
 pub struct Arguments {
     object: JsonObject,
     errors: Vec<String>,
+    /// Values arrive as strings (URI template parameters, prompt arguments).
+    strings: bool,
 }
 
 impl Arguments {
@@ -394,6 +396,27 @@ impl Arguments {
         Self {
             object: object.unwrap_or_default(),
             errors: Vec::new(),
+            strings: false,
+        }
+    }
+
+    /// Arguments whose values the protocol sends as strings (a resource
+    /// template's parameters, a prompt's arguments): a string that does not
+    /// fit the argument's type is read once more as JSON, so `"42"` gives a
+    /// `u32` and `"true"` a `bool`, while a `String` argument keeps `"42"`.
+    ///
+    /// ```
+    /// use mcp_clerk::tool::args::{Arg, Arguments};
+    ///
+    /// let sent = serde_json::json!({"id": "42", "name": "42"}).as_object().cloned();
+    /// let mut args = Arguments::from_strings(sent);
+    /// assert_eq!(args.take(&Arg::<u32>::new("id")), Some(42));
+    /// assert_eq!(args.take(&Arg::<String>::new("name")).as_deref(), Some("42"));
+    /// ```
+    pub fn from_strings(object: Option<JsonObject>) -> Self {
+        Self {
+            strings: true,
+            ..Self::new(object)
         }
     }
 
@@ -404,6 +427,14 @@ impl Arguments {
             return Some(default());
         }
         let result = match value {
+            Some(Value::String(text)) if self.strings => (arg.parse)(Value::String(text.clone()))
+                .or_else(|e| {
+                    serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| (arg.parse)(v).ok())
+                        .ok_or(e)
+                })
+                .map_err(|e| format!("argument `{}`: {e}", arg.name)),
             Some(value) => (arg.parse)(value).map_err(|e| format!("argument `{}`: {e}", arg.name)),
             None => (arg.missing)().ok_or_else(|| format!("missing argument `{}`", arg.name)),
         };
@@ -418,7 +449,23 @@ impl Arguments {
 
     /// Reads the whole object into an `#[args]` struct.
     pub fn take_struct<T>(&mut self, args: &StructArgs<T>) -> Option<T> {
-        match (args.parse)(std::mem::take(&mut self.object)) {
+        let mut object = std::mem::take(&mut self.object);
+        if self.strings {
+            // Strings that are JSON numbers, booleans, arrays or objects are
+            // read as such; a field of type `String` still accepts the text
+            // only when it is not valid JSON of another kind.
+            if let Ok(value) = (args.parse)(object.clone()) {
+                return Some(value);
+            }
+            for value in object.values_mut() {
+                if let Value::String(text) = value
+                    && let Ok(parsed) = serde_json::from_str::<Value>(text)
+                {
+                    *value = parsed;
+                }
+            }
+        }
+        match (args.parse)(object) {
             Ok(value) => Some(value),
             Err(error) => {
                 self.errors.push(error.to_string());
@@ -439,6 +486,13 @@ impl Arguments {
         } else {
             self.errors.join("; ")
         })
+    }
+
+    /// Every problem as one JSON-RPC `invalid_params` error: how resource
+    /// reads and prompts (which have no tool error results) report bad
+    /// arguments.
+    pub fn into_error_data(self) -> ErrorData {
+        ErrorData::invalid_params(self.into_error().message().to_owned(), None)
     }
 
     /// [`Arguments::into_error`] as the call's response.

@@ -19,20 +19,25 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
+    CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    JsonObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, PromptsCapability, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ResourcesCapability, ServerCapabilities,
     ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tracing::Instrument;
 
+use crate::catalog::Catalog;
 use crate::extract;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
 use crate::tool::notify::{LogLevel, LogThreshold};
 use crate::tool::state::States;
-use crate::tool::{ToolCall, ToolDef};
+use crate::tool::{CallKind, ToolCall, ToolDef};
+use crate::{complete, prompt, resource};
 
 /// The message for a tool the caller cannot see: unknown, or hidden because the
 /// caller lacks the organization permission or role it needs.
@@ -43,16 +48,17 @@ pub(crate) fn unavailable_message(name: &str) -> String {
     )
 }
 
-/// The tools of one server, indexed by name.
+/// The tools of one server, indexed by name (part of the server's
+/// [`Catalog`]).
 #[derive(Debug)]
-pub(crate) struct ToolSet {
+pub(crate) struct ToolTable {
     tools: Vec<ToolDef>,
     index: HashMap<String, usize>,
     /// Whether some tool may be hidden from some caller (its list is private).
-    caller_dependent: bool,
+    pub(crate) caller_dependent: bool,
 }
 
-impl ToolSet {
+impl ToolTable {
     /// Indexes `tools`; `Err(name)` on the first duplicate name.
     pub(crate) fn new(tools: Vec<ToolDef>) -> Result<Self, String> {
         let mut index = HashMap::with_capacity(tools.len());
@@ -88,14 +94,11 @@ impl ToolSet {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &ToolDef> {
         self.tools.iter()
     }
-
-    /// Whether every tool needs a valid token (then every anonymous request is challenged).
-    pub(crate) fn all_need_auth(&self) -> bool {
-        !self.tools.is_empty() && self.tools.iter().all(|t| t.policy().needs_auth())
-    }
 }
 
-/// The rmcp handler for a [`ToolSet`]. Cheap to clone (one `Arc`).
+/// The rmcp handler for a [`Catalog`]: tools here, resources in
+/// [`crate::resource::dispatch`], prompts in [`crate::prompt::dispatch`],
+/// completions in [`crate::complete`]. Cheap to clone (one `Arc`).
 #[derive(Clone, Debug)]
 pub(crate) struct Dispatcher {
     inner: Arc<Inner>,
@@ -106,7 +109,7 @@ pub(crate) struct Dispatcher {
 #[derive(Debug)]
 struct Inner {
     info: ServerConfig,
-    tools: Arc<ToolSet>,
+    catalog: Arc<Catalog>,
     states: States,
 }
 
@@ -116,26 +119,46 @@ impl Dispatcher {
         name: &str,
         version: &str,
         instructions: Option<&str>,
-        tools: Arc<ToolSet>,
+        catalog: Arc<Catalog>,
         states: States,
     ) -> Self {
-        let mut info = ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_logging()
-                .build(),
-        )
-        .with_server_info(Implementation::new(name, version));
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .build();
+        // Advertised only when there is something behind them.
+        if catalog.has_resources() {
+            capabilities.resources = Some(ResourcesCapability::default());
+        }
+        if !catalog.prompts().is_empty() {
+            capabilities.prompts = Some(PromptsCapability::default());
+        }
+        if catalog.has_completers() {
+            capabilities.completions = Some(JsonObject::new());
+        }
+        let mut info =
+            ServerConfig::new(capabilities).with_server_info(Implementation::new(name, version));
         if let Some(instructions) = instructions {
             info = info.with_instructions(instructions);
         }
         Self {
             inner: Arc::new(Inner {
                 info,
-                tools,
+                catalog,
                 states,
             }),
             log_threshold: LogThreshold::default(),
+        }
+    }
+
+    /// What a resource read or prompt get needs of this session: the caller,
+    /// the states, the log threshold and rmcp's context.
+    fn prepare(&self, context: RequestContext<RoleServer>) -> Prepared {
+        Prepared {
+            identity: extract::identity(&context.extensions).cloned(),
+            states: self.inner.states.clone(),
+            log_threshold: self.log_threshold.clone(),
+            context,
         }
     }
 
@@ -146,6 +169,57 @@ impl Dispatcher {
             inner: Arc::clone(&self.inner),
             log_threshold: LogThreshold::default(),
         }
+    }
+}
+
+/// One request's caller and context, from which the [`ToolCall`] of a
+/// resource read or prompt get is made once its policy allows it.
+pub(crate) struct Prepared {
+    pub(crate) identity: Option<Identity>,
+    states: States,
+    log_threshold: LogThreshold,
+    context: RequestContext<RoleServer>,
+}
+
+impl Prepared {
+    /// The call of `kind` for `name` with `arguments`.
+    pub(crate) fn into_call(
+        self,
+        kind: CallKind,
+        name: String,
+        arguments: Option<rmcp::model::JsonObject>,
+    ) -> ToolCall {
+        ToolCall::new(name, arguments, self.identity, self.context)
+            .with_kind(kind)
+            .with_states(self.states)
+            .with_log_threshold(self.log_threshold)
+    }
+}
+
+/// Why a resource read or prompt get was refused, as the JSON-RPC error the
+/// client gets: `Forbidden` looks exactly like an unknown `name` (`hidden`),
+/// so a caller cannot probe for what is hidden from it; the reason is logged.
+/// `None` when the decision allows it.
+pub(crate) fn refused(
+    what: &str,
+    name: &str,
+    decision: Decision,
+    hidden: impl FnOnce() -> ErrorData,
+) -> Option<ErrorData> {
+    match decision {
+        Decision::Allow => None,
+        Decision::Forbidden(reason) => {
+            tracing::info!(%reason, "{what} refused");
+            Some(hidden())
+        }
+        Decision::Unauthenticated { .. } => Some(ErrorData::invalid_request(
+            format!("{what} `{name}` needs a signed-in user"),
+            None,
+        )),
+        Decision::InsufficientScope { scopes } => Some(ErrorData::invalid_request(
+            format!("{what} `{name}` needs the scopes `{}`", scopes.join(" ")),
+            None,
+        )),
     }
 }
 
@@ -178,7 +252,11 @@ impl ServerHandler for Dispatcher {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.inner.tools.get(name).map(|t| t.descriptor().clone())
+        self.inner
+            .catalog
+            .tools
+            .get(name)
+            .map(|t| t.descriptor().clone())
     }
 
     async fn list_tools(
@@ -189,6 +267,7 @@ impl ServerHandler for Dispatcher {
         let caller = extract::identity(&context.extensions);
         let tools: Vec<Tool> = self
             .inner
+            .catalog
             .tools
             .iter()
             .filter(|t| policy::decide(t.policy(), caller).visible())
@@ -196,9 +275,77 @@ impl ServerHandler for Dispatcher {
             .collect();
         Ok(with_cache_hint(
             ListToolsResult::with_all_items(tools),
-            self.inner.tools.caller_dependent,
+            self.inner.catalog.tools.caller_dependent,
             &context,
         ))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(resource::dispatch::list(&self.inner.catalog, &context))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(resource::dispatch::list_templates(
+            &self.inner.catalog,
+            &context,
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let prepared = self.prepare(context);
+        resource::dispatch::read(&self.inner.catalog, request.uri, prepared)
+            .await
+            .map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(prompt::dispatch::list(&self.inner.catalog, &context))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let prepared = self.prepare(context);
+        prompt::dispatch::get(
+            &self.inner.catalog,
+            request.name,
+            request.arguments,
+            prepared,
+        )
+        .await
+        .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        complete::complete(
+            &self.inner.catalog,
+            &self.inner.states,
+            request,
+            extract::identity(&context.extensions).cloned(),
+        )
+        .await
     }
 
     async fn call_tool(
@@ -207,10 +354,10 @@ impl ServerHandler for Dispatcher {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let identity = extract::identity(&context.extensions).cloned();
-        let tools = self.inner.tools.clone();
+        let catalog = self.inner.catalog.clone();
         let states = self.inner.states.clone();
         let threshold = self.log_threshold.clone();
-        let tool = tools.get(&request.name).map(|t| (t, t.policy()));
+        let tool = catalog.tools.get(&request.name).map(|t| (t, t.policy()));
         checked_call(request, tool, identity, |tool, request, identity| {
             tool.call(
                 ToolCall::new(request.name, request.arguments, identity, context)
@@ -262,13 +409,35 @@ where
     .await
 }
 
-/// Marks a `tools/list` result for 2026-07-28 peers: never cached across
-/// callers when some tool may be hidden from some caller.
-pub(crate) fn with_cache_hint(
-    result: ListToolsResult,
+/// A list result that carries 2026-07-28 cache hints.
+pub(crate) trait CacheHinted: Sized {
+    fn hinted(self, ttl_ms: u64, scope: CacheScope) -> Self;
+}
+
+macro_rules! cache_hinted {
+    ($($t:ty),*) => {$(
+        impl CacheHinted for $t {
+            fn hinted(self, ttl_ms: u64, scope: CacheScope) -> Self {
+                self.with_ttl_ms(ttl_ms).with_cache_scope(scope)
+            }
+        }
+    )*};
+}
+
+cache_hinted!(
+    ListToolsResult,
+    rmcp::model::ListResourcesResult,
+    rmcp::model::ListResourceTemplatesResult,
+    rmcp::model::ListPromptsResult
+);
+
+/// Marks a list result for 2026-07-28 peers: never cached across callers
+/// when some item may be hidden from some caller.
+pub(crate) fn with_cache_hint<L: CacheHinted>(
+    result: L,
     caller_dependent: bool,
     context: &RequestContext<RoleServer>,
-) -> ListToolsResult {
+) -> L {
     let cache_hints = context
         .protocol_version()
         .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
@@ -280,7 +449,7 @@ pub(crate) fn with_cache_hint(
     } else {
         CacheScope::Public
     };
-    result.with_ttl_ms(0).with_cache_scope(scope)
+    result.hinted(0, scope)
 }
 
 /// The span of one tool call: tool, caller, and (recorded at the end) outcome

@@ -81,7 +81,22 @@ pub type ToolFuture =
 /// A type-erased tool handler.
 pub type ToolHandler = Arc<dyn Fn(ToolCall) -> ToolFuture + Send + Sync + 'static>;
 
-/// One call of a tool: its arguments, the verified caller and rmcp's request context.
+/// What a [`ToolCall`] calls. Resources and prompts are called with the same
+/// context as tools, so every injected argument ([`FromToolCall`](inject::FromToolCall))
+/// works in `#[tool]`, `#[resource]` and `#[prompt]` functions alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallKind {
+    /// `tools/call`.
+    Tool,
+    /// `resources/read` of a static resource or a resource template.
+    Resource,
+    /// `prompts/get`.
+    Prompt,
+}
+
+/// One call of a tool (or read of a resource, or get of a prompt: see
+/// [`CallKind`]): its arguments, the verified caller and rmcp's request context.
 ///
 /// What a hand-written handler receives (`#[tool]` reads it for you):
 ///
@@ -118,6 +133,7 @@ pub type ToolHandler = Arc<dyn Fn(ToolCall) -> ToolFuture + Send + Sync + 'stati
 /// # });
 /// ```
 pub struct ToolCall {
+    kind: CallKind,
     name: String,
     arguments: Option<JsonObject>,
     identity: Option<Identity>,
@@ -135,6 +151,7 @@ impl ToolCall {
         context: RequestContext<RoleServer>,
     ) -> Self {
         Self {
+            kind: CallKind::Tool,
             name: name.into(),
             arguments,
             identity,
@@ -142,6 +159,19 @@ impl ToolCall {
             states: state::States::default(),
             log_threshold: notify::LogThreshold::default(),
         }
+    }
+
+    /// Makes this the call of another kind of component: a resource read
+    /// (`name` is then the URI read, `arguments` the template's parameters)
+    /// or a prompt (`name` is the prompt's, `arguments` the client's).
+    pub fn with_kind(mut self, kind: CallKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// What is being called: a tool, a resource or a prompt.
+    pub fn kind(&self) -> CallKind {
+        self.kind
     }
 
     /// Gives the call a state value, as [`McpServer::state`](crate::McpServer::state)
@@ -161,12 +191,13 @@ impl ToolCall {
         self
     }
 
-    /// The tool's name.
+    /// The tool's name; for a resource read the URI, for a prompt its name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The JSON arguments the client sent.
+    /// The JSON arguments the client sent (a template's parameters for a
+    /// resource read, as strings; a prompt's arguments).
     pub fn arguments(&self) -> Option<&JsonObject> {
         self.arguments.as_ref()
     }

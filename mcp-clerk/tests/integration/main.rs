@@ -10,6 +10,7 @@
 #[cfg(feature = "testing")]
 mod http_support;
 
+mod components;
 mod dev_emulator;
 mod hostile_input;
 mod http_extract;

@@ -1,0 +1,8 @@
+use mcp_clerk::prelude::*;
+
+#[prompt(complete(topic))]
+async fn summarise(topic: String) -> String {
+    topic
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use mcp_clerk::prelude::*;
+
+#[resource("test://motd")]
+struct Motd;
+
+fn main() {}
