@@ -70,6 +70,7 @@ pub mod backend;
 #[cfg(feature = "dev")]
 pub mod dev;
 
+pub use backend::Clerk;
 pub use identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
 pub use tool::state::State;

@@ -39,7 +39,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::backend::BackendClient;
+use crate::backend::Clerk;
 use crate::config::{ClerkConfig, ConfigError};
 use crate::http::gate::{self, Gate, Policies};
 use crate::http::resource::{ResourceInfo, split_origin};
@@ -52,7 +52,7 @@ use crate::token::Verifier;
 use crate::tool::ToolDef;
 use crate::tool::dispatch::{Dispatcher, ToolSet};
 use crate::tool::guard::{Guarded, PolicyTable};
-use crate::tool::state::States;
+use crate::tool::state::{StateKey, States};
 
 /// The default request body limit (the same as rmcp's).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -132,6 +132,13 @@ pub enum BuildError {
         /// The state's type name.
         type_name: &'static str,
     },
+    /// A tool takes [`Clerk`](crate::backend::Clerk) (the Clerk Backend API)
+    /// but the server's Clerk config has no secret key.
+    #[error(
+        "tool `{0}` takes `Clerk` (the Clerk Backend API) but the server has no secret key; \
+         set CLERK_SECRET_KEY (builder: `ClerkConfig::builder().secret_key(..)`)"
+    )]
+    MissingSecretKey(String),
     /// The MCP path is not an absolute path.
     #[error("invalid MCP path `{0}`: it must start with `/` and not end with `/`")]
     InvalidPath(String),
@@ -515,8 +522,21 @@ impl McpServer {
             limits: _,
             drain: _,
             session_limits,
-            states,
+            mut states,
         } = self;
+
+        // The Backend API handle: the one given with `.state(..)`, else the
+        // config's (with a secret key). Tools taking `Clerk` read it as a
+        // state, so a server without it fails the state check below.
+        let clerk_key = StateKey::of::<Clerk>();
+        let clerk: Option<Clerk> = states
+            .get::<Clerk>()
+            .or_else(|| config.as_ref().and_then(Clerk::from_config));
+        if let Some(clerk) = &clerk
+            && !states.contains(&clerk_key)
+        {
+            states.insert(clerk.clone());
+        }
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
         let mcp_path = match mcp_path {
@@ -545,9 +565,13 @@ impl McpServer {
                     let missing = t.required_states().iter().find(|k| !states.contains(k))?;
                     Some((t.name().to_owned(), *missing))
                 }) {
-                    return Err(BuildError::MissingState {
-                        tool,
-                        type_name: key.type_name(),
+                    return Err(if key == clerk_key {
+                        BuildError::MissingSecretKey(tool)
+                    } else {
+                        BuildError::MissingState {
+                            tool,
+                            type_name: key.type_name(),
+                        }
                     });
                 }
                 let set = Arc::new(ToolSet::new(tools).map_err(BuildError::DuplicateTool)?);
@@ -637,10 +661,13 @@ impl McpServer {
         let sessions = (session_mode == SessionMode::Stateful).then(|| {
             SessionRegistry::new(session_limits, rmcp_sessions.clone(), verifier.is_none())
         });
-        let backend = config
-            .as_ref()
-            .filter(|_| policy_source.any_needs_org_details())
-            .and_then(BackendClient::from_config);
+        let clerk = clerk.filter(|_| policy_source.any_uses_org());
+        if let Some(clerk) = &clerk {
+            tracing::debug!(
+                membership_ttl_ms = clerk.membership_lifetime().as_millis() as u64,
+                "organization memberships are re-read from the Clerk Backend API"
+            );
+        }
         // scopes_supported and the scopes every 401 asks for: the configured
         // scopes, else every scope a tool asks for.
         let advertised: Vec<String> = match config.as_ref().map(|c| c.scopes_supported()) {
@@ -657,7 +684,7 @@ impl McpServer {
             origins: origins.clone(),
             max_body: max_body_bytes,
             sessions,
-            backend,
+            clerk,
         });
 
         let mcp = Router::new()

@@ -588,9 +588,9 @@ async fn audience_binding_is_opt_in() {
 }
 
 #[tokio::test]
-async fn backend_client_reads_memberships_from_the_emulator() {
+async fn backend_handle_reads_memberships_from_the_emulator() {
     let clerk = DevClerk::new().start().await.unwrap();
-    let backend = clerk.backend_client();
+    let backend = clerk.backend();
     let m = backend
         .membership("user_alice", "org_acme")
         .await
@@ -621,15 +621,15 @@ async fn backend_client_reads_memberships_from_the_emulator() {
     );
     assert_eq!(
         backend
-            .organization_memberships("user_alice")
+            .users()
+            .memberships("user_alice")
             .await
             .unwrap()
             .len(),
         2
     );
 
-    let wrong =
-        mcp_clerk::backend::BackendClient::new("sk_test_wrong").api_url(clerk.backend_api_url());
+    let wrong = mcp_clerk::backend::Clerk::new("sk_test_wrong").api_url(clerk.backend_api_url());
     let err = wrong
         .membership("user_alice", "org_acme")
         .await
@@ -639,15 +639,15 @@ async fn backend_client_reads_memberships_from_the_emulator() {
         !format!("{wrong:?}").contains("sk_test_wrong"),
         "the secret never shows in Debug"
     );
-    let down = mcp_clerk::backend::BackendClient::new("sk_test_x").api_url("http://127.0.0.1:9/v1");
-    assert!(matches!(
+    let down = mcp_clerk::backend::Clerk::new("sk_test_x").api_url("http://127.0.0.1:9/v1");
+    assert_eq!(
         down.membership("user_alice", "org_acme").await.unwrap_err(),
-        mcp_clerk::backend::BackendError::Unreachable(_)
-    ));
+        mcp_clerk::backend::BackendError::Unreachable
+    );
 }
 
 #[tokio::test]
-async fn backend_client_pages_through_many_memberships() {
+async fn backend_handle_pages_through_many_memberships() {
     use mcp_clerk::dev::{DevDirectory, DevOrganization, DevUser};
     let mut dir = DevDirectory::new().user(DevUser::new("user_many"));
     for i in 0..150 {
@@ -658,8 +658,9 @@ async fn backend_client_pages_through_many_memberships() {
     }
     let clerk = DevClerk::new().directory(dir).start().await.unwrap();
     let all = clerk
-        .backend_client()
-        .organization_memberships("user_many")
+        .backend()
+        .users()
+        .memberships("user_many")
         .await
         .unwrap();
     assert_eq!(all.len(), 150);
@@ -771,14 +772,14 @@ async fn openid_scope_adds_an_id_token() {
 /// the role and permissions.
 #[tokio::test]
 async fn backend_membership_completes_an_oauth_callers_org() {
-    use mcp_clerk::backend::BackendClient;
+    use mcp_clerk::backend::Clerk;
     use mcp_clerk::policy::{Decision, Forbidden, ToolPolicy, decide};
     use mcp_clerk::{Identity, Verifier};
 
     let clerk = DevClerk::new().start().await.unwrap();
     let config = clerk.config_builder().build().unwrap();
     let verifier = Verifier::new(&config).unwrap();
-    let backend = BackendClient::from_config(&config)
+    let backend = Clerk::from_config(&config)
         .expect("the dev config carries the secret key")
         .api_url(clerk.backend_api_url());
     let policy = ToolPolicy::new().permission("org:projects:create");

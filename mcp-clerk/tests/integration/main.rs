@@ -10,6 +10,7 @@
 #[cfg(feature = "testing")]
 mod http_support;
 
+mod backend_api;
 mod dev_emulator;
 mod hostile_input;
 mod http_extract;
@@ -23,6 +24,7 @@ mod http_sessions;
 mod machine_callers;
 mod macro_runtime;
 mod macro_schema;
+mod membership_freshness;
 mod opaque_tokens;
 mod serve_drain;
 mod serve_limits;
