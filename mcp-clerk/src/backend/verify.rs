@@ -509,8 +509,8 @@ mod tests {
         let c = answer(serde_json::json!({
             "object": "clerk_idp_oauth_access_token", "id": "oat_1", "client_id": "client_1",
             "subject": "user_1", "scopes": ["email", "profile"], "revoked": false,
-            "revocation_reason": null, "expired": false, "expiration": 2_000_000,
-            "created_at": 900_000, "updated_at": 900_000,
+            "revocation_reason": null, "expired": false, "expiration": 2_000_000_000_000u64,
+            "created_at": 900_000_000, "updated_at": 900_000_000,
         }))
         .unwrap();
         assert_eq!(
@@ -520,8 +520,8 @@ mod tests {
         assert_eq!(c.scopes, ["email", "profile"]);
         assert_eq!(
             (c.expiration, c.created_at),
-            (Some(2_000), Some(900)),
-            "ms read as s"
+            (Some(2_000_000_000), Some(900_000_000)),
+            "milliseconds read as seconds, seconds kept"
         );
     }
 
