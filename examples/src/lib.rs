@@ -7,6 +7,7 @@
 //! | `quickstart` | [`quickstart`] | `#[tool]` with auth, org + permission and public tools; the local Clerk emulator when no Clerk settings are present |
 //! | `axum_app` | [`axum_app`] | adding MCP to an existing axum app: one merged router |
 //! | `organizations` | [`organizations`] | organizations, roles and permissions |
+//! | `clerk_user_data` | [`clerk_user_data`] | Clerk's `get-clerk-user-data` tool: the Clerk Backend API (`Clerk`) inside a tool, structured output |
 //! | `long_calls` | [`long_calls`] | a slow tool under `serve`'s limits and graceful drain (SIGTERM) |
 //! | `conformance` | [`conformance`] | the official conformance suite's fixture (tools, resources, prompts), auth off |
 //! | `dev_clerk` | — | the local Clerk emulator alone, printing a token per dev user |
@@ -15,6 +16,7 @@
 //! `examples/tests/testing_your_tools.rs`.
 
 pub mod axum_app;
+pub mod clerk_user_data;
 pub mod conformance;
 pub mod long_calls;
 pub mod organizations;

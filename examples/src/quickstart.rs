@@ -106,11 +106,12 @@ pub fn dev_token(running: &Running) -> anyhow::Result<Option<String>> {
     let Some(dev) = running.clerk.dev_server() else {
         return Ok(None);
     };
-    let Some(user) = dev.directory().users.first() else {
+    let directory = dev.directory();
+    let Some(user) = directory.users.first() else {
         return Ok(None);
     };
     let mut token = dev.token(user.id.clone());
-    if let Some(m) = dev.directory().memberships(&user.id).first() {
+    if let Some(m) = directory.memberships(&user.id).first() {
         token = token.org(m.organization.id.clone());
     }
     Ok(Some(token.mint()?))

@@ -353,7 +353,7 @@ pub(crate) fn injected(ty: &Type) -> Option<Injected> {
         "ClerkOrg" => Some(Injected::Org),
         "ClerkMachine" => Some(Injected::Machine),
         "RequestContext" | "CancellationToken" | "Peer" | "Extensions" | "RequestId" | "State"
-        | "Progress" | "ClientLog" => Some(Injected::Other),
+        | "Progress" | "ClientLog" | "Clerk" => Some(Injected::Other),
         _ => None,
     }
 }

@@ -105,6 +105,7 @@ pub mod backend;
 #[cfg(feature = "dev")]
 pub mod dev;
 
+pub use backend::Clerk;
 pub use identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity, TokenKind};
 pub use policy::ToolPolicy;
 pub use prompt::PromptDef;

@@ -27,6 +27,7 @@
 //! `#[schemars(crate = "mcp_clerk::schemars")]` (a crate that depends on serde
 //! and schemars directly needs neither attribute).
 
+pub use crate::backend::Clerk;
 pub use crate::complete::CompletionRequest;
 pub use crate::error::ToolError;
 pub use crate::identity::{ClerkOrg, ClerkUser};

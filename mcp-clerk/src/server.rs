@@ -41,7 +41,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::backend::BackendClient;
+use crate::backend::Clerk;
 use crate::catalog::Catalog;
 use crate::config::{ClerkConfig, ConfigError};
 use crate::http::gate::{self, Gate, Policies};
@@ -58,7 +58,7 @@ use crate::token::Verifier;
 use crate::tool::ToolDef;
 use crate::tool::dispatch::Dispatcher;
 use crate::tool::guard::{Guarded, PolicyTable};
-use crate::tool::state::States;
+use crate::tool::state::{StateKey, States};
 
 /// The default request body limit (the same as rmcp's).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -138,6 +138,13 @@ pub enum BuildError {
         /// The state's type name.
         type_name: &'static str,
     },
+    /// A tool takes [`Clerk`](crate::backend::Clerk) (the Clerk Backend API)
+    /// but the server's Clerk config has no secret key.
+    #[error(
+        "tool `{0}` takes `Clerk` (the Clerk Backend API) but the server has no secret key; \
+         set CLERK_SECRET_KEY (builder: `ClerkConfig::builder().secret_key(..)`)"
+    )]
+    MissingSecretKey(String),
     /// The MCP path is not an absolute path.
     #[error("invalid MCP path `{0}`: it must start with `/` and not end with `/`")]
     InvalidPath(String),
@@ -677,12 +684,25 @@ impl McpServer {
             drain: _,
             session_limits,
             session_store,
-            states,
+            mut states,
             resources,
             prompts,
         } = self;
         if session_store.is_some() && session_mode != SessionMode::Stateful {
             return Err(BuildError::StoreWithoutSessions);
+        }
+
+        // The Backend API handle: the one given with `.state(..)`, else the
+        // config's (with a secret key). Tools taking `Clerk` read it as a
+        // state, so a server without it fails the state check below.
+        let clerk_key = StateKey::of::<Clerk>();
+        let clerk: Option<Clerk> = states
+            .get::<Clerk>()
+            .or_else(|| config.as_ref().and_then(Clerk::from_config));
+        if let Some(clerk) = &clerk
+            && !states.contains(&clerk_key)
+        {
+            states.insert(clerk.clone());
         }
 
         let resource_url = config.as_ref().and_then(|c| c.resource_url());
@@ -712,7 +732,16 @@ impl McpServer {
             None => {
                 let catalog = Catalog::new(tools, resources, prompts)?;
                 if let Some(error) = catalog.missing_state(&states) {
-                    return Err(error);
+                    // `Clerk` is a state like any other, but its absence
+                    // means one thing: no secret key.
+                    return Err(match error {
+                        BuildError::MissingState { tool, type_name }
+                            if type_name == clerk_key.type_name() =>
+                        {
+                            BuildError::MissingSecretKey(tool)
+                        }
+                        other => other,
+                    });
                 }
                 if config.is_none()
                     && let Some(error) = catalog.missing_config()
@@ -818,10 +847,13 @@ impl McpServer {
                 Some(store) => shared_registry(registry, store, idle, capacity),
             }
         });
-        let backend = config
-            .as_ref()
-            .filter(|_| policy_source.any_needs_org_details())
-            .and_then(BackendClient::from_config);
+        let clerk = clerk.filter(|_| policy_source.any_uses_org());
+        if let Some(clerk) = &clerk {
+            tracing::debug!(
+                membership_ttl_ms = clerk.membership_lifetime().as_millis() as u64,
+                "organization memberships are re-read from the Clerk Backend API"
+            );
+        }
         // scopes_supported and the scopes every 401 asks for: the configured
         // scopes, else every scope a tool asks for.
         let advertised: Vec<String> = match config.as_ref().map(|c| c.scopes_supported()) {
@@ -838,7 +870,7 @@ impl McpServer {
             origins: origins.clone(),
             max_body: max_body_bytes,
             sessions,
-            backend,
+            clerk,
         });
 
         let mcp = Router::new()

@@ -114,7 +114,33 @@ async fn logs_carry_tool_spans_and_never_tokens() {
         tokens.extend([good, expired, forged, member]);
     }
 
+    // The Backend API handle with a refused secret key: one error line that
+    // names CLERK_SECRET_KEY, never the key, however many reads fail.
+    #[cfg(feature = "dev")]
+    const WRONG_KEY: &str = "sk_test_wrong_key_for_the_log";
+    #[cfg(feature = "dev")]
+    {
+        let dev = mcp_clerk::dev::DevClerk::new().start().await.unwrap();
+        let clerk = mcp_clerk::Clerk::new(WRONG_KEY).api_url(dev.backend_api_url());
+        for id in ["user_alice", "user_bob", "user_alice"] {
+            let err = clerk.users().get(id).await.unwrap_err();
+            assert_eq!(err.reason(), "secret-key-invalid");
+        }
+    }
+
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    #[cfg(feature = "dev")]
+    {
+        let refused: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains("ERROR") && l.contains("refused CLERK_SECRET_KEY"))
+            .collect();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(
+            !logs.contains(WRONG_KEY),
+            "the secret key leaked into the logs"
+        );
+    }
     assert!(logs.contains("TRACE"), "TRACE level was captured");
     assert!(logs.contains("mcp.tool_call"), "tool-call span present");
     let line = logs

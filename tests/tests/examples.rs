@@ -2,7 +2,9 @@
 //! on the local Clerk emulator and called once over real HTTP.
 
 use mcp_clerk::dev::DevClerk;
-use mcp_clerk_examples::{Clerk, REAL_CLERK_VARIABLES, axum_app, organizations, quickstart};
+use mcp_clerk_examples::{
+    Clerk, REAL_CLERK_VARIABLES, axum_app, clerk_user_data, organizations, quickstart,
+};
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::{RoleClient, RunningService};
@@ -251,6 +253,64 @@ async fn organizations_checks_roles_and_permissions() {
     assert_eq!(org["structuredContent"]["role"], "org:member", "{org}");
     client.cancel().await.unwrap();
     running.stop().await.unwrap();
+}
+
+/// Clerk's `get-clerk-user-data` tool, ported: the caller read from the
+/// emulator's Backend API, returned as structured output.
+#[tokio::test]
+async fn clerk_user_data_returns_the_caller_from_the_backend_api() {
+    let running = clerk_user_data::start("127.0.0.1:0", Clerk::dev().await.unwrap())
+        .await
+        .unwrap();
+    let dev = running.clerk.dev_server().unwrap();
+    let token = dev.token("user_alice").mint().unwrap();
+    let client = connect(&running.mcp_url, &token).await;
+    assert_eq!(tool_names(&client).await, ["get-clerk-user-data"]);
+    let result = call(&client, "get-clerk-user-data", json!({})).await;
+    assert_ne!(result["isError"], true, "{result}");
+    let user = &result["structuredContent"];
+    assert_eq!(user["id"], "user_alice");
+    assert_eq!(user["primary_email_address"], "alice@example.com");
+    assert_eq!(
+        user["email_addresses"][0]["email_address"],
+        "alice@example.com"
+    );
+    assert_eq!(user["email_addresses"][0]["verified"], true);
+    assert_eq!(
+        (&user["first_name"], &user["last_name"], &user["username"]),
+        (&json!("Alice"), &json!("Admin"), &json!("alice"))
+    );
+    assert!(user["created_at"].as_u64().is_some(), "{user}");
+    assert!(user["public_metadata"].is_object(), "{user}");
+    // The output schema the client saw describes the same fields.
+    let tools = client.list_all_tools().await.unwrap();
+    let schema = serde_json::to_value(&tools[0].output_schema).unwrap();
+    assert!(
+        schema["properties"]["primary_email_address"].is_object(),
+        "{schema}"
+    );
+    // The Backend API was asked with the secret key, once.
+    let log = dev.request_log();
+    assert_eq!(
+        log.iter()
+            .filter(|l| *l == "GET /v1/users/user_alice 200")
+            .count(),
+        1,
+        "{log:?}"
+    );
+    client.cancel().await.unwrap();
+    running.stop().await.unwrap();
+
+    // Without a secret key the server is not built, naming the tool.
+    let issuer = mcp_clerk::testing::TestIssuer::start().await;
+    let err = clerk_user_data::server(issuer.config())
+        .into_router()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("get-clerk-user-data") && message.contains("CLERK_SECRET_KEY"),
+        "{message}"
+    );
 }
 
 /// With Clerk settings (here a `TestIssuer` standing in for a Clerk

@@ -21,9 +21,10 @@ async fn main() -> anyhow::Result<()> {
         clerk.backend_api_url(),
         clerk.secret_key()
     );
-    for user in &clerk.directory().users {
+    let directory = clerk.directory();
+    for user in &directory.users {
         let mut token = clerk.token(user.id.clone());
-        if let Some(m) = clerk.directory().memberships(&user.id).first() {
+        if let Some(m) = directory.memberships(&user.id).first() {
             token = token.org(m.organization.id.clone());
         }
         println!(

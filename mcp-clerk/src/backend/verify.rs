@@ -335,7 +335,7 @@ fn outage_after(cause: OutageCause, retry_after: Option<Duration>) -> TokenError
 
 /// Clerk's `Retry-After` in seconds (an HTTP date is not expected from Clerk
 /// and falls back to the default), at least one second, at most an hour.
-fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let secs: u64 = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()

@@ -61,6 +61,7 @@ pub struct ClerkConfigBuilder {
     token_cache_capacity: Option<u64>,
     token_cache_max_ttl: Option<Duration>,
     opaque_token_ttl: Option<Duration>,
+    membership_ttl: Option<Duration>,
     backend_timeout: Option<Duration>,
 }
 
@@ -217,6 +218,30 @@ impl ClerkConfigBuilder {
     /// its revocation.
     pub fn opaque_token_ttl(mut self, ttl: Duration) -> Self {
         self.opaque_token_ttl = Some(ttl);
+        self
+    }
+
+    /// How long a caller's organization memberships, read from the Backend
+    /// API with the secret key, are reused (`MCP_CLERK_MEMBERSHIP_TTL`;
+    /// default 60 s; zero reads them on every request). A member removed
+    /// from an organization, or whose role or permissions changed, gets the
+    /// new access at most this long after the change, whatever the token
+    /// says, session tokens included.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_clerk::ClerkConfig;
+    ///
+    /// let config = ClerkConfig::builder()
+    ///     .issuer("https://clerk.example.com")
+    ///     .secret_key("sk_test_example")
+    ///     .membership_ttl(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(config.membership_ttl(), Duration::from_secs(5));
+    /// # Ok::<(), mcp_clerk::ConfigError>(())
+    /// ```
+    pub fn membership_ttl(mut self, ttl: Duration) -> Self {
+        self.membership_ttl = Some(ttl);
         self
     }
 
@@ -378,6 +403,7 @@ impl ClerkConfigBuilder {
                 .token_cache_max_ttl
                 .unwrap_or(super::DEFAULT_TOKEN_CACHE_MAX_TTL),
             opaque_token_ttl,
+            membership_ttl: self.membership_ttl.unwrap_or(super::DEFAULT_MEMBERSHIP_TTL),
             backend_timeout,
         })
     }

@@ -23,6 +23,7 @@ impl ClerkConfig {
     /// | `MCP_CLERK_JWKS_TTL`, `MCP_CLERK_JWKS_COOLDOWN`, `MCP_CLERK_JWKS_TIMEOUT` | defaults `5m`, `30s`, `5s` |
     /// | `MCP_CLERK_TOKEN_CACHE_SIZE` | verified-token cache entries, default 10000, 0 disables |
     /// | `MCP_CLERK_OPAQUE_TOKEN_TTL` | how long Clerk's answer for an opaque token is reused, default `60s` (0 asks every time) |
+    /// | `MCP_CLERK_MEMBERSHIP_TTL` | how long a caller's organization memberships (Backend API, secret key) are reused, default `60s` (0 reads them on every request) |
     /// | `MCP_CLERK_BACKEND_TIMEOUT` | timeout of one Backend API request, default `5s` |
     ///
     /// Empty variables count as unset. Durations are seconds (`30`) or carry a
@@ -104,6 +105,9 @@ pub(super) fn builder_from(
     }
     if let Some(v) = get("MCP_CLERK_OPAQUE_TOKEN_TTL") {
         b = b.opaque_token_ttl(parse::duration("MCP_CLERK_OPAQUE_TOKEN_TTL", &v)?);
+    }
+    if let Some(v) = get("MCP_CLERK_MEMBERSHIP_TTL") {
+        b = b.membership_ttl(parse::duration("MCP_CLERK_MEMBERSHIP_TTL", &v)?);
     }
     if let Some(v) = get("MCP_CLERK_BACKEND_TIMEOUT") {
         b = b.backend_timeout(parse::duration("MCP_CLERK_BACKEND_TIMEOUT", &v)?);

@@ -37,6 +37,10 @@ pub const DEFAULT_TOKEN_CACHE_MAX_TTL: Duration = Duration::from_secs(300);
 /// Default time Clerk's answer for an opaque token is reused: a revoked
 /// opaque token is refused at most this long after its revocation.
 pub const DEFAULT_OPAQUE_TOKEN_TTL: Duration = Duration::from_secs(60);
+/// Default time a caller's organization memberships, read from the Backend
+/// API, are reused: a member removed from an organization, or whose role
+/// changed, gets the new access at most this long after the change.
+pub const DEFAULT_MEMBERSHIP_TTL: Duration = Duration::from_secs(60);
 /// Default timeout of one Clerk Backend API request (connect + answer).
 pub const DEFAULT_BACKEND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -130,6 +134,7 @@ pub struct ClerkConfig {
     pub(crate) token_cache_capacity: u64,
     pub(crate) token_cache_max_ttl: Duration,
     pub(crate) opaque_token_ttl: Duration,
+    pub(crate) membership_ttl: Duration,
     pub(crate) backend_timeout: Duration,
 }
 
@@ -236,6 +241,13 @@ impl ClerkConfig {
         self.opaque_token_ttl
     }
 
+    /// How long a caller's organization memberships, read from the Backend
+    /// API, are reused before they are read again (zero reads them on every
+    /// request). Only with a secret key.
+    pub fn membership_ttl(&self) -> Duration {
+        self.membership_ttl
+    }
+
     /// The timeout of one Clerk Backend API request.
     pub fn backend_timeout(&self) -> Duration {
         self.backend_timeout
@@ -270,6 +282,7 @@ impl std::fmt::Debug for ClerkConfig {
             .field("token_cache_capacity", &self.token_cache_capacity)
             .field("token_cache_max_ttl", &self.token_cache_max_ttl)
             .field("opaque_token_ttl", &self.opaque_token_ttl)
+            .field("membership_ttl", &self.membership_ttl)
             .field("backend_timeout", &self.backend_timeout)
             .finish()
     }

@@ -35,6 +35,12 @@ pub struct DevUser {
     /// Username.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Profile image URL (the Backend API's `image_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Public metadata (the Backend API's `public_metadata`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub public_metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 impl DevUser {
@@ -46,6 +52,8 @@ impl DevUser {
             first_name: None,
             last_name: None,
             username: None,
+            image_url: None,
+            public_metadata: serde_json::Map::new(),
         }
     }
 
@@ -65,6 +73,29 @@ impl DevUser {
     /// Sets the username.
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
+        self
+    }
+
+    /// Sets the profile image URL.
+    pub fn image_url(mut self, url: impl Into<String>) -> Self {
+        self.image_url = Some(url.into());
+        self
+    }
+
+    /// Sets one key of the public metadata.
+    ///
+    /// ```
+    /// use mcp_clerk::dev::DevUser;
+    ///
+    /// let user = DevUser::new("user_1").public_metadata("plan", "pro");
+    /// assert_eq!(user.public_metadata["plan"], "pro");
+    /// ```
+    pub fn public_metadata(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.public_metadata.insert(key.into(), value.into());
         self
     }
 
@@ -370,6 +401,74 @@ impl DevDirectory {
         Ok(())
     }
 
+    /// Removes `user_id` from `org_id`.
+    ///
+    /// ```
+    /// use mcp_clerk::dev::DevDirectory;
+    ///
+    /// let mut directory = DevDirectory::sample();
+    /// directory.remove_member("org_acme", "user_bob")?;
+    /// assert!(directory.membership("user_bob", "org_acme").is_none());
+    /// assert!(directory.remove_member("org_acme", "user_bob").is_err());
+    /// # Ok::<(), mcp_clerk::dev::DevError>(())
+    /// ```
+    pub fn remove_member(&mut self, org_id: &str, user_id: &str) -> Result<(), DevError> {
+        let org = self.org_mut(org_id)?;
+        let before = org.members.len();
+        org.members.retain(|m| m.user_id != user_id);
+        if org.members.len() == before {
+            return Err(not_a_member(user_id, org_id));
+        }
+        Ok(())
+    }
+
+    /// Gives the member `user_id` of `org_id` another role (`admin` or
+    /// `org:admin`); their own extra permissions stay.
+    ///
+    /// ```
+    /// use mcp_clerk::dev::DevDirectory;
+    ///
+    /// let mut directory = DevDirectory::sample();
+    /// directory.set_role("org_acme", "user_bob", "admin")?;
+    /// assert_eq!(directory.membership("user_bob", "org_acme").unwrap().role, "org:admin");
+    /// # Ok::<(), mcp_clerk::dev::DevError>(())
+    /// ```
+    pub fn set_role(&mut self, org_id: &str, user_id: &str, role: &str) -> Result<(), DevError> {
+        let member = self
+            .org_mut(org_id)?
+            .members
+            .iter_mut()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| not_a_member(user_id, org_id))?;
+        member.role = role.to_owned();
+        Ok(())
+    }
+
+    /// Makes the known user `user_id` a member of `org_id` with `role` (or
+    /// changes their role when they already are one).
+    pub fn add_member(&mut self, org_id: &str, user_id: &str, role: &str) -> Result<(), DevError> {
+        if self.find_user(user_id).is_none() {
+            return Err(DevError::UnknownUser(user_id.to_owned()));
+        }
+        let org = self.org_mut(org_id)?;
+        match org.members.iter_mut().find(|m| m.user_id == user_id) {
+            Some(member) => member.role = role.to_owned(),
+            None => org.members.push(DevMember {
+                user_id: user_id.to_owned(),
+                role: role.to_owned(),
+                permissions: Vec::new(),
+            }),
+        }
+        Ok(())
+    }
+
+    fn org_mut(&mut self, org_id: &str) -> Result<&mut DevOrganization, DevError> {
+        self.organizations
+            .iter_mut()
+            .find(|o| o.id == org_id)
+            .ok_or_else(|| DevError::Config(format!("unknown organization `{org_id}`")))
+    }
+
     /// The user with this id.
     pub fn find_user(&self, id: &str) -> Option<&DevUser> {
         self.users.iter().find(|u| u.id == id)
@@ -419,6 +518,13 @@ impl DevDirectory {
             role,
             permissions,
         }
+    }
+}
+
+fn not_a_member(user: &str, org: &str) -> DevError {
+    DevError::NotAMember {
+        user: user.to_owned(),
+        org: org.to_owned(),
     }
 }
 

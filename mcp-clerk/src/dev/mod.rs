@@ -13,7 +13,10 @@
 //! | `/oauth/authorize` | PKCE S256 required, `resource` accepted, HTML consent page with a dev user and organization chooser, or auto-consent |
 //! | `POST /oauth/token` | `authorization_code` (PKCE, redirect URI and client checks) and `refresh_token` |
 //! | `/oauth/userinfo` | the user behind an access token |
-//! | `GET /v1/users/{id}/organization_memberships`, `GET /v1/users/{id}` | the Backend API calls that give an OAuth caller's org role and permissions (secret key auth) |
+//! | `GET /v1/users/{id}`, `GET /v1/users/{id}/organization_memberships` | the Backend API's Clerk-shaped user and its memberships (secret key auth, as every `/v1` route) |
+//! | `GET /v1/organizations/{id}`, `GET /v1/organizations/{id}/memberships` | an organization and its members |
+//! | `PATCH`, `DELETE /v1/organizations/{id}/memberships/{user_id}` | change a member's role, remove a member (also [`DevClerkServer::set_role`], [`DevClerkServer::remove_member`]) |
+//! | `POST /v1/oauth_applications/access_tokens/verify`, `/v1/m2m_tokens/verify`, `/v1/api_keys/verify` | opaque-credential verification |
 //!
 //! Access tokens look like Clerk's: header `typ: at+jwt` and `kid`; claims
 //! `iss`, `sub`, `client_id`, `scope`, `jti` (`oat_…`), `iat`, `nbf`, `exp`;
@@ -505,10 +508,10 @@ impl DevClerkServer {
             .api_url(self.backend_api_url())
     }
 
-    /// A [`BackendClient`](crate::backend::BackendClient) talking to this
-    /// emulator's Backend API endpoints with its secret key.
-    pub fn backend_client(&self) -> crate::backend::BackendClient {
-        crate::backend::BackendClient::new(self.secret_key()).api_url(self.backend_api_url())
+    /// A [`Clerk`](crate::backend::Clerk) Backend API handle talking to this
+    /// emulator with its secret key.
+    pub fn backend(&self) -> crate::backend::Clerk {
+        crate::backend::Clerk::new(self.secret_key()).api_url(self.backend_api_url())
     }
 
     /// The most recent requests (at most 1000), oldest first, as
@@ -525,9 +528,42 @@ impl DevClerkServer {
         self.shared.requests.timed()
     }
 
-    /// The users and organizations.
-    pub fn directory(&self) -> &DevDirectory {
-        &self.shared.directory
+    /// The users and organizations as they are now (a copy: memberships
+    /// change with [`remove_member`](Self::remove_member) and the like).
+    pub fn directory(&self) -> DevDirectory {
+        self.shared.directory().clone()
+    }
+
+    /// Removes `user_id` from `org_id`, as `DELETE
+    /// /v1/organizations/{org}/memberships/{user}` does: the Backend API's
+    /// membership endpoints stop listing it at once (tokens already minted
+    /// keep their claims, as at Clerk).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let clerk = mcp_clerk::dev::DevClerk::new().start().await?;
+    /// let backend = clerk.backend().membership_ttl(std::time::Duration::ZERO);
+    /// assert!(backend.membership("user_bob", "org_acme").await?.is_some());
+    /// clerk.remove_member("org_acme", "user_bob")?;
+    /// assert!(backend.membership("user_bob", "org_acme").await?.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn remove_member(&self, org_id: &str, user_id: &str) -> Result<(), DevError> {
+        self.shared.directory_mut().remove_member(org_id, user_id)
+    }
+
+    /// Gives the member `user_id` of `org_id` another role (`admin` or
+    /// `org:admin`), as `PATCH /v1/organizations/{org}/memberships/{user}` does.
+    pub fn set_role(&self, org_id: &str, user_id: &str, role: &str) -> Result<(), DevError> {
+        self.shared.directory_mut().set_role(org_id, user_id, role)
+    }
+
+    /// Makes the known user `user_id` a member of `org_id` with `role` (or
+    /// changes the role of a member).
+    pub fn add_member(&self, org_id: &str, user_id: &str, role: &str) -> Result<(), DevError> {
+        self.shared
+            .directory_mut()
+            .add_member(org_id, user_id, role)
     }
 
     /// Starts minting a token for `user_id` directly, without the OAuth flow.
@@ -683,16 +719,17 @@ impl DevToken<'_> {
     /// Fails for an unknown user or an organization the user is not a member of.
     pub fn mint(self) -> Result<String, DevError> {
         let shared = &self.server.shared;
-        if shared.directory.find_user(&self.user_id).is_none() {
+        let directory = shared.directory();
+        if directory.find_user(&self.user_id).is_none() {
             return Err(DevError::UnknownUser(self.user_id));
         }
         let membership = match &self.org_id {
-            Some(org) => Some(shared.directory.membership(&self.user_id, org).ok_or_else(
-                || DevError::NotAMember {
+            Some(org) => Some(directory.membership(&self.user_id, org).ok_or_else(|| {
+                DevError::NotAMember {
                     user: self.user_id.clone(),
                     org: org.clone(),
-                },
-            )?),
+                }
+            })?),
             None => None,
         };
         let ttl = self.ttl.as_secs().max(1);

@@ -2,7 +2,7 @@
 //! and pending grants. Every map is bounded; expired entries are pruned.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::RequestLog;
 use super::directory::DevDirectory;
@@ -137,8 +137,13 @@ impl Store {
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
-    pub(crate) directory: DevDirectory,
+    /// Users and organizations; memberships change at run time
+    /// (`DevClerkServer::remove_member`, the Backend API's DELETE/PATCH).
+    directory: RwLock<DevDirectory>,
     pub(crate) minter: Minter,
+    /// When the emulator started (unix ms): the `created_at` of its users
+    /// and organizations.
+    pub(crate) started_ms: u64,
     store: Mutex<Store>,
     /// The requests the emulator answered.
     pub(crate) requests: RequestLog,
@@ -156,11 +161,22 @@ impl Shared {
     pub(crate) fn new(settings: Settings, directory: DevDirectory, minter: Minter) -> Self {
         Self {
             settings,
-            directory,
+            directory: RwLock::new(directory),
             minter,
+            started_ms: super::util::now() * 1000,
             store: Mutex::new(Store::default()),
             requests: RequestLog::default(),
         }
+    }
+
+    /// The directory, for reading (never held across an `.await`).
+    pub(crate) fn directory(&self) -> RwLockReadGuard<'_, DevDirectory> {
+        self.directory.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The directory, for changing memberships.
+    pub(crate) fn directory_mut(&self) -> RwLockWriteGuard<'_, DevDirectory> {
+        self.directory.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the store (a poisoned lock is recovered: the maps stay consistent

@@ -1,52 +1,42 @@
-//! Organization details for OAuth callers, from the Clerk Backend API.
+//! Membership freshness: the caller's organization as the Clerk Backend API
+//! says it is now, not as the token said when it was issued.
 //!
 //! Clerk's OAuth access tokens name the active organization (`org_id`) but
-//! not the caller's role or permissions in it. When the server has a secret
-//! key and some tool needs a role or permission, the gate looks the
-//! membership up ([`BackendClient::membership`], cached per user) and stores
-//! an [`Identity`] whose organization carries them, so `tools/list`, the gate
-//! and the dispatcher all decide on the same, complete identity.
+//! not the caller's role or permissions in it; session tokens carry role and
+//! permissions, frozen until the token expires. With a secret key, the gate
+//! reads the caller's memberships ([`Clerk::membership`], cached per user for
+//! `MCP_CLERK_MEMBERSHIP_TTL`) and replaces the token's organization with the
+//! membership: its current role and permissions, or no organization at all
+//! when the caller is no longer a member. `tools/list`, the gate and the
+//! dispatcher then decide on the same, current identity.
 //!
-//! Fail closed: when the lookup fails or the user is no longer a member, the
-//! identity stays as the token says (role and permissions unknown), and
-//! [`policy::decide`](crate::policy::decide) refuses role- and
-//! permission-gated tools.
+//! Fail closed: when the Backend API cannot answer, the request is refused
+//! with the documented 503 (the gate), never decided on stale claims.
 
-use crate::TokenKind;
-use crate::backend::BackendClient;
+use crate::backend::{BackendError, Clerk};
 use crate::identity::Identity;
 
-/// Whether the token names an organization but not the caller's role in it.
-pub(crate) fn lacks_org_details(identity: &Identity) -> bool {
-    identity.user().token_kind() == TokenKind::OAuth
-        && identity.org().is_some_and(|org| !org.permissions_known())
+/// Whether the caller's organization is checked: a person (or a user's API
+/// key) with an organization. Machines have no user membership.
+pub(crate) fn applies(identity: &Identity) -> bool {
+    !identity.is_machine() && identity.org().is_some()
 }
 
-/// `identity` with its organization's role and permissions filled in from
-/// the Backend API, or unchanged when they cannot be known.
-pub(crate) async fn with_org_details(backend: &BackendClient, identity: Identity) -> Identity {
-    if !lacks_org_details(&identity) {
-        return identity;
-    }
-    let Some(org) = identity.org() else {
-        return identity;
+/// `identity` with its organization as the Backend API reports the
+/// membership now.
+pub(crate) async fn fresh(clerk: &Clerk, identity: Identity) -> Result<Identity, BackendError> {
+    let Some(org) = identity.org().filter(|_| applies(&identity)) else {
+        return Ok(identity);
     };
-    match backend.membership(identity.user().id(), org.id()).await {
-        Ok(Some(membership)) => Identity::new(identity.user().clone(), Some(membership.to_org())),
-        Ok(None) => {
+    match clerk.membership(identity.user().id(), org.id()).await? {
+        Some(membership) => Ok(identity.with_org(Some(membership.to_org()))),
+        None => {
             tracing::debug!(
                 user_id = identity.user().id(),
                 org_id = org.id(),
-                "the token's organization has no membership for this user"
+                "the token's organization has no membership for this user (any more)"
             );
-            identity
-        }
-        Err(e) => {
-            tracing::warn!(
-                reason = e.reason(),
-                "organization membership lookup failed; role and permissions stay unknown"
-            );
-            identity
+            Ok(identity.with_org(None))
         }
     }
 }

@@ -44,7 +44,7 @@ use super::peek::{self, Peek, Target};
 use super::resource::{ResourceInfo, ensure_host};
 use super::session::registry::Lease;
 use super::session::{Owner, OwnerCheck, SessionRegistry, StoreBook};
-use crate::backend::BackendClient;
+use crate::backend::{BackendError, Clerk};
 use crate::catalog::Catalog;
 use crate::identity::Identity;
 use crate::policy::{self, Decision, ToolPolicy};
@@ -104,10 +104,10 @@ impl Policies {
         }
     }
 
-    /// Whether some tool needs an organization role or permission (so an
-    /// OAuth caller's membership is worth looking up).
-    pub(crate) fn any_needs_org_details(&self) -> bool {
-        let needs = |p: &ToolPolicy| p.roles().next().is_some() || p.permissions().next().is_some();
+    /// Whether some tool's access depends on the caller's organization (so
+    /// the caller's current membership is worth reading).
+    pub(crate) fn any_uses_org(&self) -> bool {
+        let needs = |p: &ToolPolicy| p.effective_org() != crate::policy::Requirement::None;
         match self {
             Policies::Catalog(c) => c.policies().any(needs),
             Policies::Table(table) => table.all().any(needs),
@@ -176,9 +176,9 @@ pub(crate) struct Gate {
     pub(crate) origins: Arc<OriginPolicy>,
     pub(crate) max_body: usize,
     pub(crate) sessions: Option<SessionRegistry>,
-    /// Looks up OAuth callers' organization role and permissions, when the
-    /// config has a secret key and some tool needs a role or permission.
-    pub(crate) backend: Option<BackendClient>,
+    /// Reads callers' current organization memberships (`http::enrich`),
+    /// when the config has a secret key and some tool uses organizations.
+    pub(crate) clerk: Option<Clerk>,
 }
 
 /// What the gate concluded about a request.
@@ -267,17 +267,7 @@ impl Gate {
                 }
                 _ => "the server could not load its signing keys; retry later",
             };
-            let secs = retry_after.as_secs().max(1);
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, HeaderValue::from(secs))],
-                axum::Json(serde_json::json!({
-                    "error": "temporarily_unavailable",
-                    "error_description": description,
-                    "reason": error.reason(),
-                })),
-            )
-                .into_response();
+            return unavailable(description, error.reason(), retry_after);
         }
         tracing::debug!(
             status = 401,
@@ -294,6 +284,36 @@ impl Gate {
             .scopes(self.scopes_401(needed))
             .into_response()
     }
+}
+
+/// The documented 503: the server cannot decide now; `Retry-After` says when
+/// to try again (Clerk's own when it sent one).
+fn unavailable(description: &str, reason: &str, retry_after: std::time::Duration) -> Response {
+    let secs = retry_after.as_secs().max(1);
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, HeaderValue::from(secs))],
+        axum::Json(serde_json::json!({
+            "error": "temporarily_unavailable",
+            "error_description": description,
+            "reason": reason,
+        })),
+    )
+        .into_response()
+}
+
+/// Fail closed: the caller's organization membership could not be read.
+fn membership_unavailable(error: &BackendError) -> Response {
+    tracing::warn!(
+        reason = error.reason(),
+        "organization membership check unavailable; refusing with 503"
+    );
+    unavailable(
+        "the server could not check the caller's organization membership with the Clerk \
+         Backend API; retry later",
+        error.reason(),
+        error.retry_after(),
+    )
 }
 
 fn plain(status: StatusCode, message: &'static str) -> Response {
@@ -385,6 +405,20 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
     {
         return gate.invalid_token(&parts.headers, &Peek::Unreadable, e);
     }
+    // The caller's organization as Clerk says it is now (role changes and
+    // removals within the membership lifetime), before anything is decided.
+    let verified = match verified {
+        Some(Ok(identity)) => match &gate.clerk {
+            Some(clerk) if enrich::applies(&identity) => {
+                match Box::pin(enrich::fresh(clerk, identity)).await {
+                    Ok(identity) => Some(Ok(identity)),
+                    Err(e) => return membership_unavailable(&e),
+                }
+            }
+            _ => Some(Ok(identity)),
+        },
+        other => other,
+    };
     let identity = match &verified {
         Some(Ok(identity)) => Some(identity),
         _ => None,
@@ -412,12 +446,7 @@ pub(crate) async fn run(State(gate): State<Arc<Gate>>, request: Request, next: N
 
     let identity = match verified {
         None => None,
-        Some(Ok(identity)) => match &gate.backend {
-            Some(backend) if enrich::lacks_org_details(&identity) => {
-                Some(Box::pin(enrich::with_org_details(backend, identity)).await)
-            }
-            _ => Some(identity),
-        },
+        Some(Ok(identity)) => Some(identity),
         Some(Err(e)) => return gate.invalid_token(&parts.headers, &peek, &e),
     };
     parts.headers.remove(header::AUTHORIZATION);
@@ -576,7 +605,7 @@ mod tests {
             origins: Arc::new(OriginPolicy::any()),
             max_body: 1024,
             sessions: None,
-            backend: None,
+            clerk: None,
         }
     }
 

@@ -402,6 +402,13 @@ impl Identity {
         self.machine.is_some()
     }
 
+    /// The same caller with another organization (the Backend API's view of
+    /// the membership, or none when the caller is no longer a member).
+    pub(crate) fn with_org(mut self, org: Option<ClerkOrg>) -> Self {
+        self.org = org;
+        self
+    }
+
     /// Builds an identity from parts (used by tests of your own code).
     pub fn new(user: ClerkUser, org: Option<ClerkOrg>) -> Self {
         Self {

@@ -21,6 +21,7 @@
 //! | [`Progress`](crate::tool::notify::Progress) | reports `notifications/progress` for this call (when the client sent a progress token) | |
 //! | [`ClientLog`](crate::tool::notify::ClientLog) | sends `notifications/message` at or above the client's `logging/setLevel` | |
 //! | [`State<T>`](crate::tool::state::State) | a clone of the state given with [`McpServer::state`](crate::McpServer::state) | the server was given a `T` (checked when it is built) |
+//! | [`Clerk`] | the Clerk Backend API (users, organizations, memberships) | a secret key in the server's Clerk config (checked when it is built) |
 //!
 //! Any other type implementing [`FromToolCall`] can be injected by marking the
 //! argument `#[inject]`.
@@ -31,6 +32,7 @@ use rmcp::{ErrorData, Peer, RoleServer};
 
 pub use tokio_util::sync::CancellationToken;
 
+use crate::backend::Clerk;
 use crate::identity::{ClerkMachine, ClerkOrg, ClerkUser, Identity};
 use crate::tool::ToolCall;
 
@@ -66,7 +68,7 @@ use crate::tool::ToolCall;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     label = "not an injectable type",
-    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity`, `ClerkMachine` (or `Option` of those), `State<T>`, `Progress`, `ClientLog`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
+    note = "injected arguments are `ClerkUser`, `ClerkOrg`, `Identity`, `ClerkMachine` (or `Option` of those), `State<T>`, `Clerk`, `Progress`, `ClientLog`, `RequestContext<RoleServer>`, `CancellationToken`, `Peer<RoleServer>`, `Extensions` and `RequestId`",
     note = "to read this argument from the client's JSON instead, mark it `#[arg]`"
 )]
 pub trait FromToolCall: Sized {
@@ -173,5 +175,25 @@ impl FromToolCall for Extensions {
 impl FromToolCall for RequestId {
     fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
         Ok(call.context().id.clone())
+    }
+}
+
+/// The server's Backend API handle. It is kept with the server's states, so
+/// a server that cannot build one (no secret key) is refused when it is
+/// built ([`BuildError::MissingSecretKey`](crate::BuildError::MissingSecretKey)),
+/// the same check as for a missing `State<T>`.
+impl FromToolCall for Clerk {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, ErrorData> {
+        call.states.get::<Clerk>().ok_or_else(|| {
+            // Unreachable through `McpServer`; a hand-made `ToolCall` may lack it.
+            ErrorData::internal_error(
+                "the server has no Clerk Backend API handle (set CLERK_SECRET_KEY)",
+                None,
+            )
+        })
+    }
+
+    fn required_state() -> Option<crate::tool::state::StateKey> {
+        Some(crate::tool::state::StateKey::of::<Clerk>())
     }
 }

@@ -588,9 +588,9 @@ async fn audience_binding_is_opt_in() {
 }
 
 #[tokio::test]
-async fn backend_client_reads_memberships_from_the_emulator() {
+async fn backend_handle_reads_memberships_from_the_emulator() {
     let clerk = DevClerk::new().start().await.unwrap();
-    let backend = clerk.backend_client();
+    let backend = clerk.backend();
     let m = backend
         .membership("user_alice", "org_acme")
         .await
@@ -621,15 +621,15 @@ async fn backend_client_reads_memberships_from_the_emulator() {
     );
     assert_eq!(
         backend
-            .organization_memberships("user_alice")
+            .users()
+            .memberships("user_alice")
             .await
             .unwrap()
             .len(),
         2
     );
 
-    let wrong =
-        mcp_clerk::backend::BackendClient::new("sk_test_wrong").api_url(clerk.backend_api_url());
+    let wrong = mcp_clerk::backend::Clerk::new("sk_test_wrong").api_url(clerk.backend_api_url());
     let err = wrong
         .membership("user_alice", "org_acme")
         .await
@@ -639,15 +639,15 @@ async fn backend_client_reads_memberships_from_the_emulator() {
         !format!("{wrong:?}").contains("sk_test_wrong"),
         "the secret never shows in Debug"
     );
-    let down = mcp_clerk::backend::BackendClient::new("sk_test_x").api_url("http://127.0.0.1:9/v1");
-    assert!(matches!(
+    let down = mcp_clerk::backend::Clerk::new("sk_test_x").api_url("http://127.0.0.1:9/v1");
+    assert_eq!(
         down.membership("user_alice", "org_acme").await.unwrap_err(),
-        mcp_clerk::backend::BackendError::Unreachable(_)
-    ));
+        mcp_clerk::backend::BackendError::Unreachable
+    );
 }
 
 #[tokio::test]
-async fn backend_client_pages_through_many_memberships() {
+async fn backend_handle_pages_through_many_memberships() {
     use mcp_clerk::dev::{DevDirectory, DevOrganization, DevUser};
     let mut dir = DevDirectory::new().user(DevUser::new("user_many"));
     for i in 0..150 {
@@ -658,8 +658,9 @@ async fn backend_client_pages_through_many_memberships() {
     }
     let clerk = DevClerk::new().directory(dir).start().await.unwrap();
     let all = clerk
-        .backend_client()
-        .organization_memberships("user_many")
+        .backend()
+        .users()
+        .memberships("user_many")
         .await
         .unwrap();
     assert_eq!(all.len(), 150);
@@ -771,14 +772,14 @@ async fn openid_scope_adds_an_id_token() {
 /// the role and permissions.
 #[tokio::test]
 async fn backend_membership_completes_an_oauth_callers_org() {
-    use mcp_clerk::backend::BackendClient;
+    use mcp_clerk::backend::Clerk;
     use mcp_clerk::policy::{Decision, Forbidden, ToolPolicy, decide};
     use mcp_clerk::{Identity, Verifier};
 
     let clerk = DevClerk::new().start().await.unwrap();
     let config = clerk.config_builder().build().unwrap();
     let verifier = Verifier::new(&config).unwrap();
-    let backend = BackendClient::from_config(&config)
+    let backend = Clerk::from_config(&config)
         .expect("the dev config carries the secret key")
         .api_url(clerk.backend_api_url());
     let policy = ToolPolicy::new().permission("org:projects:create");
@@ -1274,4 +1275,123 @@ async fn starting_logs_a_loud_development_only_warning() {
         "{line}"
     );
     assert!(line.contains(clerk.issuer()), "{line}");
+}
+
+/// The Backend API's organization endpoints, over HTTP: Clerk-shaped
+/// objects, PATCH (role) and DELETE of a membership reflected by every
+/// memberships list, the secret key required.
+#[tokio::test]
+async fn backend_api_organizations_and_membership_changes() {
+    let clerk = DevClerk::new().start().await.unwrap();
+    let key = clerk.secret_key().to_owned();
+    let api = clerk.backend_api_url();
+
+    let user = get_json(&format!("{api}/users/user_alice"), Some(&key)).await;
+    assert_eq!(user["object"], "user");
+    assert_eq!(
+        user["primary_email_address_id"],
+        user["email_addresses"][0]["id"]
+    );
+    assert_eq!(
+        user["email_addresses"][0]["verification"]["status"],
+        "verified"
+    );
+    assert!(user["created_at"].as_u64().is_some() && user["public_metadata"].is_object());
+
+    let org = get_json(&format!("{api}/organizations/org_acme"), Some(&key)).await;
+    assert_eq!(
+        (org["object"].as_str(), org["members_count"].as_u64()),
+        (Some("organization"), Some(2))
+    );
+    let members = get_json(
+        &format!("{api}/organizations/org_acme/memberships"),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(members["total_count"], 2);
+    assert_eq!(
+        members["data"][1]["public_user_data"]["user_id"],
+        "user_bob"
+    );
+    let only_bob = get_json(
+        &format!("{api}/organizations/org_acme/memberships?user_id=user_bob"),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(only_bob["total_count"], 1);
+
+    for url in [
+        format!("{api}/organizations/org_acme"),
+        format!("{api}/organizations/org_acme/memberships"),
+    ] {
+        assert_eq!(get(&url, Some("sk_test_wrong")).await.status(), 401);
+    }
+    assert_eq!(
+        get(&format!("{api}/organizations/org_none"), Some(&key))
+            .await
+            .status(),
+        404
+    );
+
+    let member_url = format!("{api}/organizations/org_acme/memberships/user_bob");
+    let patch = |body: Value, bearer: String| {
+        let url = member_url.clone();
+        async move {
+            http()
+                .patch(url)
+                .bearer_auth(bearer)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        patch(json!({"role": "org:admin"}), "sk_test_wrong".into())
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(patch(json!({}), key.clone()).await.status(), 422);
+    let r = patch(json!({"role": "org:admin"}), key.clone()).await;
+    assert_eq!(r.status(), 200);
+    let updated: Value = r.json().await.unwrap();
+    assert_eq!(updated["role"], "org:admin");
+    let bobs = get_json(&memberships_url(&clerk, "user_bob"), Some(&key)).await;
+    assert_eq!(bobs["data"][0]["role"], "org:admin");
+    assert!(
+        bobs["data"][0]["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("org:projects:create"))
+    );
+
+    let delete = || http().delete(&member_url).bearer_auth(&key).send();
+    let r = delete().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["public_user_data"]["user_id"],
+        "user_bob"
+    );
+    assert_eq!(delete().await.unwrap().status(), 404, "already removed");
+    let bobs = get_json(&memberships_url(&clerk, "user_bob"), Some(&key)).await;
+    assert_eq!(bobs["total_count"], 0);
+    let org = get_json(&format!("{api}/organizations/org_acme"), Some(&key)).await;
+    assert_eq!(org["members_count"], 1);
+    // Tokens for the removed membership are no longer minted.
+    assert!(matches!(
+        clerk.token("user_bob").org("org_acme").mint(),
+        Err(DevError::NotAMember { .. })
+    ));
+    // The builder-side methods change the same directory.
+    clerk.add_member("org_acme", "user_bob", "member").unwrap();
+    assert_eq!(
+        clerk
+            .directory()
+            .membership("user_bob", "org_acme")
+            .unwrap()
+            .role,
+        "org:member"
+    );
+    assert!(clerk.set_role("org_globex", "user_bob", "admin").is_err());
 }

@@ -50,34 +50,45 @@ async fn oauth_callers_get_their_org_role_from_the_backend_api() {
 }
 
 #[tokio::test]
-async fn without_a_reachable_backend_api_role_tools_stay_refused() {
+async fn without_a_secret_key_role_tools_stay_refused_and_without_the_backend_api_it_is_a_503() {
     let issuer = TestIssuer::start().await;
     let token = issuer
         .oauth_token("user_1")
         .scope("email user:org:read")
         .org_id("org_1")
         .sign();
-    // No secret key: role and permissions are unknown.
-    let no_key = issuer.config();
-    // A secret key, but the Backend API does not answer (closed port).
+    // No secret key: role and permissions are unknown (fail closed).
+    let server = start(
+        McpServer::new("org-details", "1")
+            .clerk(issuer.config())
+            .tools([whoami(), admin_only()]),
+    )
+    .await;
+    assert_eq!(tool_list(&server.url, &token).await, ["whoami"]);
+    let r = post(&server.url, Some(&token), &call("admin_only")).await;
+    assert_eq!(r.status(), 200);
+    let (text, is_error) = tool_text(&message(r).await);
+    assert!(is_error, "{text}");
+    server.stop().await;
+
+    // A secret key, but the Backend API does not answer (closed port): the
+    // membership cannot be checked, so nothing is decided on the token alone.
     let unreachable = issuer
         .config_builder()
         .secret_key("sk_test_unreachable")
         .api_url("http://127.0.0.1:1/v1")
         .build()
         .unwrap();
-    for config in [no_key, unreachable] {
-        let server = start(
-            McpServer::new("org-details", "1")
-                .clerk(config)
-                .tools([whoami(), admin_only()]),
-        )
-        .await;
-        assert_eq!(tool_list(&server.url, &token).await, ["whoami"]);
-        let r = post(&server.url, Some(&token), &call("admin_only")).await;
-        assert_eq!(r.status(), 200);
-        let (text, is_error) = tool_text(&message(r).await);
-        assert!(is_error, "{text}");
-        server.stop().await;
+    let server = start(
+        McpServer::new("org-details", "1")
+            .clerk(unreachable)
+            .tools([whoami(), admin_only()]),
+    )
+    .await;
+    for body in [call("admin_only"), rpc("tools/list", json!({}))] {
+        let r = post(&server.url, Some(&token), &body).await;
+        assert_eq!(r.status(), 503);
+        assert!(r.headers().contains_key("retry-after"));
     }
+    server.stop().await;
 }

@@ -10,6 +10,7 @@
 #[cfg(feature = "testing")]
 mod http_support;
 
+mod backend_api;
 mod components;
 mod dev_emulator;
 mod hostile_input;
@@ -25,6 +26,7 @@ mod machine_callers;
 mod macro_methods;
 mod macro_runtime;
 mod macro_schema;
+mod membership_freshness;
 mod opaque_tokens;
 mod serve_drain;
 mod serve_limits;

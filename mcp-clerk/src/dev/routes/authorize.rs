@@ -219,7 +219,7 @@ fn start(shared: &Shared, p: AuthorizeParams) -> Response {
         let user = auto
             .user
             .clone()
-            .or_else(|| shared.directory.users.first().map(|u| u.id.clone()));
+            .or_else(|| shared.directory().users.first().map(|u| u.id.clone()));
         let Some(user) = user else {
             return fail(
                 "server_error",
@@ -229,7 +229,7 @@ fn start(shared: &Shared, p: AuthorizeParams) -> Response {
         let org = if request.scopes.iter().any(|s| s == ORG_SCOPE) {
             auto.org.clone().or_else(|| {
                 shared
-                    .directory
+                    .directory()
                     .memberships(&user)
                     .first()
                     .map(|m| m.organization.id.clone())
@@ -244,7 +244,7 @@ fn start(shared: &Shared, p: AuthorizeParams) -> Response {
         return fail("consent_required", "interactive consent is required");
     }
     let request_id = secret();
-    let page = consent_page(&request_id, &client, &request, &shared.directory, None);
+    let page = consent_page(&request_id, &client, &request, &shared.directory(), None);
     {
         let mut store = shared.store();
         store.prune();
@@ -283,12 +283,12 @@ fn decide(shared: &Shared, p: AuthorizeParams) -> Response {
             return html_error(StatusCode::BAD_REQUEST, "unknown client");
         };
         let id = secret();
-        let page = consent_page(&id, &client, &request, &shared.directory, Some(msg));
+        let page = consent_page(&id, &client, &request, &shared.directory(), Some(msg));
         shared.store().pending.insert(id, request);
         (StatusCode::BAD_REQUEST, no_store(), Html(page)).into_response()
     };
     let user_id = p.user_id.unwrap_or_default();
-    if shared.directory.find_user(&user_id).is_none() {
+    if shared.directory().find_user(&user_id).is_none() {
         return reshow(shared, request, "choose a user");
     }
     let org_id = p.org_id.filter(|o| !o.is_empty());
@@ -300,7 +300,7 @@ fn decide(shared: &Shared, p: AuthorizeParams) -> Response {
                 "the client did not ask for organization access",
             );
         }
-        if shared.directory.membership(&user_id, org).is_none() {
+        if shared.directory().membership(&user_id, org).is_none() {
             return reshow(
                 shared,
                 request,

@@ -1,5 +1,5 @@
-//! The emulator's HTTP surface, shaped like Clerk's Frontend API (and the one
-//! Backend API endpoint the runtime needs for organization memberships).
+//! The emulator's HTTP surface, shaped like Clerk's Frontend API (and the Backend API's
+//! users, organizations, memberships and opaque-credential endpoints).
 
 mod authorize;
 mod backend;
@@ -16,7 +16,7 @@ pub(crate) use userinfo::verify as access_claims;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 
 use super::state::Shared;
 
@@ -48,6 +48,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(backend::organization_memberships),
         )
         .route("/v1/users/{user_id}", get(backend::user))
+        .route("/v1/organizations/{org_id}", get(backend::organization))
+        .route(
+            "/v1/organizations/{org_id}/memberships",
+            get(backend::members),
+        )
+        .route(
+            "/v1/organizations/{org_id}/memberships/{user_id}",
+            patch(backend::update_member).delete(backend::delete_member),
+        )
         .route(
             "/v1/oauth_applications/access_tokens/verify",
             post(verify::oauth_access_token),

@@ -187,7 +187,7 @@ fn authorization_code(
         resource.clone(),
     )?;
     if req.scopes.iter().any(|s| s == "openid")
-        && let Some(user) = shared.directory.find_user(&approval.user_id)
+        && let Some(user) = shared.directory().find_user(&approval.user_id)
     {
         body["id_token"] = shared
             .minter

@@ -87,7 +87,8 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
     let Some(claims) = verify(&shared, token) else {
         return unauthorized("the access token is invalid or expired");
     };
-    let Some(user) = shared.directory.find_user(&claims.sub) else {
+    let directory = shared.directory();
+    let Some(user) = directory.find_user(&claims.sub) else {
         return unauthorized("the user no longer exists");
     };
     let scopes: Vec<&str> = claims.scope.split(' ').collect();
@@ -108,7 +109,7 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         && let Some(org) = claims
             .org_id
             .as_deref()
-            .and_then(|id| shared.directory.find_organization(id))
+            .and_then(|id| directory.find_organization(id))
     {
         body["org_id"] = org.id.as_str().into();
         body["org_name"] = org.name.as_str().into();
