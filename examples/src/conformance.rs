@@ -2,7 +2,9 @@
 //! (`@modelcontextprotocol/conformance`, `server` mode), written with
 //! mcp-clerk's public API only: its tools (text, image, audio, embedded
 //! resources, logging, progress, errors, sampling, elicitation, a JSON Schema
-//! 2020-12 input schema).
+//! 2020-12 input schema), resources (text, binary, a template, one to
+//! subscribe to), prompts (simple, with arguments and their completion, with
+//! an embedded resource, with an image).
 //!
 //! The suite sends no tokens, so this server runs with auth switched off
 //! (no Clerk config, every component public), stateful with SSE responses:
@@ -19,7 +21,9 @@ use mcp_clerk::tool::notify::{ClientLog, Progress};
 use mcp_clerk::{McpServer, SessionMode, ToolCall, ToolDef};
 #[allow(deprecated)] // sampling: SEP-2577 deprecates it; 2025-11-25 clients still have it
 use rmcp::model::CreateMessageRequestParams;
-use rmcp::model::{CallToolResult, ContentBlock, ElicitRequestParams, ResourceContents, Tool};
+use rmcp::model::{
+    CallToolResult, ContentBlock, ElicitRequestParams, PromptMessage, ResourceContents, Role, Tool,
+};
 use rmcp::{Peer, RoleServer};
 use serde_json::{Value, json};
 
@@ -325,6 +329,86 @@ fn text_contents(uri: &str, mime_type: &str, text: &str) -> ResourceContents {
     }
 }
 
+/// A static text resource.
+#[resource("test://static-text", mime_type = "text/plain")]
+pub async fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (a PNG).
+#[resource("test://static-binary", mime_type = "image/png")]
+pub async fn static_binary() -> ResourceContents {
+    ResourceContents::BlobResourceContents {
+        uri: "test://static-binary".to_owned(),
+        mime_type: Some("image/png".to_owned()),
+        blob: RED_PIXEL_PNG.to_owned(),
+        meta: None,
+    }
+}
+
+/// A resource to subscribe to.
+#[resource("test://watched-resource", mime_type = "text/plain")]
+pub async fn watched_resource() -> &'static str {
+    "Watched resource content"
+}
+
+/// Data for one id, from a URI template.
+#[resource("test://template/{id}/data", mime_type = "application/json")]
+pub async fn template_data(id: String) -> String {
+    json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()
+}
+
+/// A simple prompt without arguments.
+#[prompt]
+pub async fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+async fn complete_arg1(request: CompletionRequest) -> Vec<String> {
+    ["paris", "park", "party"]
+        .into_iter()
+        .filter(|v| v.starts_with(request.value()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A prompt with two required arguments.
+#[prompt(complete(arg1 = complete_arg1))]
+pub async fn test_prompt_with_arguments(
+    #[arg(description = "First test argument")] arg1: String,
+    #[arg(description = "Second test argument")] arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// A prompt embedding the resource it is given.
+#[prompt]
+pub async fn test_prompt_with_embedded_resource(
+    #[arg(rename = "resourceUri", description = "URI of the resource to embed")]
+    resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::new(
+            Role::User,
+            ContentBlock::resource(text_contents(
+                &resource_uri,
+                "text/plain",
+                "Embedded resource content for testing.",
+            )),
+        ),
+        PromptMessage::new_text(Role::User, "Please process the embedded resource above."),
+    ]
+}
+
+/// A prompt with an image.
+#[prompt]
+pub async fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::new(Role::User, ContentBlock::image(RED_PIXEL_PNG, "image/png")),
+        PromptMessage::new_text(Role::User, "Please analyze the image above."),
+    ]
+}
+
 /// The conformance server: every fixture component, auth off, stateful
 /// sessions with SSE responses.
 pub fn server() -> McpServer {
@@ -344,6 +428,18 @@ pub fn server() -> McpServer {
             test_elicitation_sep1330_enums,
         ])
         .tool(json_schema_2020_12_tool())
+        .resources(resources![
+            static_text,
+            static_binary,
+            watched_resource,
+            template_data
+        ])
+        .prompts(prompts![
+            test_simple_prompt,
+            test_prompt_with_arguments,
+            test_prompt_with_embedded_resource,
+            test_prompt_with_image
+        ])
         .session_mode(SessionMode::Stateful)
         .json_response(false)
 }

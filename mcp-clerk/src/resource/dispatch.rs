@@ -1,5 +1,6 @@
-//! `resources/list`, `resources/templates/list` and `resources/read` for the
-//! dispatcher: per caller, each asking [`policy::decide`] again.
+//! `resources/list`, `resources/templates/list`, `resources/read` and
+//! `resources/subscribe`/`unsubscribe` for the dispatcher: per caller, each
+//! asking [`policy::decide`] again.
 //!
 //! A URI the caller may not read (its organization role or permission is
 //! missing) gets the same `-32002` "resource not found" as a URI nothing
@@ -103,4 +104,57 @@ pub(crate) async fn read(
     };
     span.record("outcome", if result.is_ok() { "ok" } else { "error" });
     result
+}
+
+/// At most this many subscribed URIs per session.
+pub(crate) const MAX_SUBSCRIPTIONS: usize = 256;
+
+/// The URIs one session subscribed to (`resources/subscribe`), bounded.
+///
+/// mcp-clerk has no resource store of its own to watch: a tool or your code
+/// sends `notifications/resources/updated` through the session's `Peer`
+/// (`peer.notify_resource_updated(..)`); this set records what the client
+/// asked for, and bounds it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Subscriptions(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+);
+
+impl Subscriptions {
+    fn set(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `resources/subscribe`: only to a resource the caller may read (else the
+/// same not-found as `resources/read`), at most [`MAX_SUBSCRIPTIONS`].
+pub(crate) fn subscribe(
+    catalog: &Catalog,
+    subscriptions: &Subscriptions,
+    uri: String,
+    context: &RequestContext<RoleServer>,
+) -> Result<(), ErrorData> {
+    let Some(found) = catalog.resource(&uri) else {
+        return Err(not_found(&uri));
+    };
+    let decision = policy::decide(found.policy(), extract::identity(&context.extensions));
+    if let Some(error) = refused("resource", &uri, decision, || not_found(&uri)) {
+        return Err(error);
+    }
+    let mut set = subscriptions.set();
+    if set.len() >= MAX_SUBSCRIPTIONS && !set.contains(&uri) {
+        return Err(ErrorData::invalid_request(
+            format!("at most {MAX_SUBSCRIPTIONS} subscriptions per session: unsubscribe first"),
+            None,
+        ));
+    }
+    set.insert(uri);
+    Ok(())
+}
+
+/// `resources/unsubscribe`: forgets `uri` (a URI never subscribed is fine).
+pub(crate) fn unsubscribe(subscriptions: &Subscriptions, uri: &str) {
+    subscriptions.set().remove(uri);
 }

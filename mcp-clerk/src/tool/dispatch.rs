@@ -24,7 +24,7 @@ use rmcp::model::{
     JsonObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListToolsResult, PaginatedRequestParams, PromptsCapability, ProtocolVersion,
     ReadResourceRequestParams, ReadResourceResponse, ResourcesCapability, ServerCapabilities,
-    ServerConfig, Tool,
+    ServerConfig, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -104,6 +104,8 @@ pub(crate) struct Dispatcher {
     inner: Arc<Inner>,
     /// The client's `logging/setLevel`, per session (see [`Dispatcher::for_session`]).
     log_threshold: LogThreshold,
+    /// The session's `resources/subscribe` URIs.
+    subscriptions: resource::dispatch::Subscriptions,
 }
 
 #[derive(Debug)]
@@ -128,7 +130,9 @@ impl Dispatcher {
             .build();
         // Advertised only when there is something behind them.
         if catalog.has_resources() {
-            capabilities.resources = Some(ResourcesCapability::default());
+            let mut resources = ResourcesCapability::default();
+            resources.subscribe = Some(true);
+            capabilities.resources = Some(resources);
         }
         if !catalog.prompts().is_empty() {
             capabilities.prompts = Some(PromptsCapability::default());
@@ -148,6 +152,7 @@ impl Dispatcher {
                 states,
             }),
             log_threshold: LogThreshold::default(),
+            subscriptions: Default::default(),
         }
     }
 
@@ -168,6 +173,7 @@ impl Dispatcher {
         Self {
             inner: Arc::clone(&self.inner),
             log_threshold: LogThreshold::default(),
+            subscriptions: Default::default(),
         }
     }
 }
@@ -308,6 +314,30 @@ impl ServerHandler for Dispatcher {
         resource::dispatch::read(&self.inner.catalog, request.uri, prepared)
             .await
             .map(Into::into)
+    }
+
+    #[allow(deprecated)] // legacy-only in 2026-07-28; 2025-11-25 clients use it
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        resource::dispatch::subscribe(
+            &self.inner.catalog,
+            &self.subscriptions,
+            request.uri,
+            &context,
+        )
+    }
+
+    #[allow(deprecated)] // legacy-only in 2026-07-28; 2025-11-25 clients use it
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        resource::dispatch::unsubscribe(&self.subscriptions, &request.uri);
+        Ok(())
     }
 
     async fn list_prompts(
