@@ -45,7 +45,13 @@ async fn mcp_remote_flow(format: DevTokenFormat) {
         node.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let home = std::env::temp_dir().join(format!("mcp-clerk-mcp-remote-{}", std::process::id()));
+    // One home per flow: mcp-remote keeps its OAuth state (discovery,
+    // verifier) under it, and the flows of this binary run concurrently.
+    let home = std::env::temp_dir().join(format!(
+        "mcp-clerk-mcp-remote-{}-{format:?}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
     let browser_log = home.join("browser.log");
     let mut child = tokio::process::Command::new(&node)
