@@ -10,6 +10,7 @@
 //! | `clerk_user_data` | [`clerk_user_data`] | Clerk's `get-clerk-user-data` tool: the Clerk Backend API (`Clerk`) inside a tool, structured output |
 //! | `long_calls` | [`long_calls`] | a slow tool under `serve`'s limits and graceful drain (SIGTERM) |
 //! | `conformance` | [`conformance`] | the official conformance suite's fixture (tools, resources, prompts), auth off |
+//! | — | [`notes`] | application state, org-scoped tools, a resource template and a prompt |
 //! | `dev_clerk` | — | the local Clerk emulator alone, printing a token per dev user |
 //!
 //! Testing your own tools with `mcp_clerk::testing` is shown in
@@ -19,6 +20,7 @@ pub mod axum_app;
 pub mod clerk_user_data;
 pub mod conformance;
 pub mod long_calls;
+pub mod notes;
 pub mod organizations;
 pub mod quickstart;
 mod running;
