@@ -17,7 +17,6 @@ mod prompt;
 mod resource;
 mod tool;
 mod tool_impl;
-mod tools;
 
 use proc_macro::TokenStream;
 
@@ -72,7 +71,7 @@ pub fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (`tools!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::tools`.)
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
-    let output = tools::expand(input.into());
+    let output = lists::expand(input.into(), lists::List::Tools);
     debug("tools!", &output);
     output.into()
 }

@@ -1,4 +1,5 @@
-//! `resources![a, b]` → `Vec<AnyResource>`, `prompts![a, b]` → `Vec<PromptDef>`.
+//! `tools![a, b]` → `Vec<ToolDef>`, `resources![a, b]` → `Vec<AnyResource>`,
+//! `prompts![a, b]` → `Vec<PromptDef>`: one expansion for the three lists.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -9,6 +10,7 @@ use syn::{Path, Token};
 /// Which list.
 #[derive(Clone, Copy)]
 pub(crate) enum List {
+    Tools,
     Resources,
     Prompts,
 }
@@ -16,6 +18,7 @@ pub(crate) enum List {
 impl List {
     fn name(self) -> &'static str {
         match self {
+            List::Tools => "tools",
             List::Resources => "resources",
             List::Prompts => "prompts",
         }
@@ -23,14 +26,24 @@ impl List {
 
     fn attr(self) -> &'static str {
         match self {
+            List::Tools => "tool",
             List::Resources => "resource",
             List::Prompts => "prompt",
+        }
+    }
+
+    /// The example in the parse error's help line.
+    fn example(self) -> &'static str {
+        match self {
+            List::Tools => "tools![whoami, projects::create]",
+            List::Resources => "resources![a, module::b]",
+            List::Prompts => "prompts![a, module::b]",
         }
     }
 }
 
 pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
-    let (name, attr) = (list.name(), list.attr());
+    let (name, attr, example) = (list.name(), list.attr(), list.example());
     let paths = match crate::errors::parse_all(
         Punctuated::<Path, Token![,]>::parse_terminated,
         input,
@@ -38,7 +51,7 @@ pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
         Ok(paths) => paths,
         Err(e) => {
             let message = format!(
-                "{e}\n\n= help: `{name}![...]` takes the names of `#[{attr}]` functions: `{name}![a, module::b]`"
+                "{e}\n\n= help: `{name}![...]` takes the names of `#[{attr}]` functions: `{example}`"
             );
             return syn::Error::new(e.span(), message).to_compile_error();
         }
@@ -56,8 +69,10 @@ pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
         }
         seen.push(key);
     }
-    // As `tools!`: the hidden type `#[resource]`/`#[prompt]` emits beside the
-    // function has the getter; no path to mcp-clerk is needed.
+    // `f::__mcp_clerk_tool_def()` (or `_resource_`, `_prompt_`) resolves `f`
+    // in the type namespace: the hidden struct the attribute emits next to
+    // the function. No path to mcp-clerk is needed, so this works however the
+    // crate is named.
     let getter = format_ident!("__mcp_clerk_{attr}_def");
     let defs = paths.iter().map(|p| {
         quote_spanned! {p.span()=>
