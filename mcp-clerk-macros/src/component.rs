@@ -112,9 +112,16 @@ pub(crate) fn return_type(func: &ItemFn) -> (Type, Span) {
     }
 }
 
-/// The hidden type named like the function, with `__mcp_clerk_<kind>_def()`
-/// returning `ret` (what `resources![..]` / `prompts![..]` call).
+/// The hidden type named like the function, with `__mcp_clerk_<kind>_def(..)`
+/// returning `ret` (what `tools![..]`, `resources![..]` and `prompts![..]`
+/// call; the argument is the list's probe, see lists.rs).
+///
+/// It also gets the other two kinds' getters, bounded by a trait of
+/// `p::lists` the probe does not implement: a `#[resource]` listed in
+/// `tools![..]` is one error naming the list it belongs in, not rustc's "no
+/// function named `__mcp_clerk_tool_def`".
 pub(crate) fn factory(
+    p: &TokenStream,
     func: &ItemFn,
     kind: AttrKind,
     ret: &TokenStream,
@@ -122,7 +129,22 @@ pub(crate) fn factory(
 ) -> TokenStream {
     let ident = &func.sig.ident;
     let vis = &func.vis;
-    let getter = format_ident!("__mcp_clerk_{}_def", kind.noun());
+    let noun = kind.noun();
+    let getter = format_ident!("__mcp_clerk_{noun}_def");
+    let wrong = [AttrKind::Tool, AttrKind::Resource, AttrKind::Prompt]
+        .into_iter()
+        .filter(|other| other.noun() != noun)
+        .map(|other| {
+            let getter = format_ident!("__mcp_clerk_{}_def", other.noun());
+            let bound = format_ident!("{}In{}s", capitalised(noun), capitalised(other.noun()));
+            quote! {
+                #[doc(hidden)]
+                #[allow(dead_code, missing_docs, unreachable_pub)]
+                #vis fn #getter<P: #p::#bound<Self>, R>(_: P) -> R {
+                    loop {}
+                }
+            }
+        });
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
@@ -132,11 +154,21 @@ pub(crate) fn factory(
         impl #ident {
             #[doc(hidden)]
             #[allow(dead_code, missing_docs, unreachable_pub)]
-            #vis fn #getter() -> #ret {
+            #vis fn #getter<P>(_: P) -> #ret {
                 #body
             }
+            #(#wrong)*
         }
     }
+}
+
+/// `tool` → `Tool`.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// `#[resource]` / `#[prompt]` on something that is not a function.

@@ -38,6 +38,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
         let factory = component::factory(
+            &p,
             &func,
             KIND,
             &ret,
@@ -46,7 +47,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote! { #errors #func #factory };
     }
     let body = def_body(&p, &func, &prompt_attr, &params);
-    let factory = component::factory(&func, KIND, &ret, &body);
+    let factory = component::factory(&p, &func, KIND, &ret, &body);
     quote! { #func #factory }
 }
 

@@ -43,6 +43,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (Some(uri), Some(Ok(vars)), true) = (uri, variables, errors.is_empty()) else {
         let errors = errors.to_compile_errors();
         let factory = component::factory(
+            &p,
             &func,
             KIND,
             &ret,
@@ -51,7 +52,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote! { #errors #func #factory };
     };
     let body = def_body(&p, &func, &res_attr, &params, &uri, !vars.is_empty());
-    let factory = component::factory(&func, KIND, &ret, &body);
+    let factory = component::factory(&p, &func, KIND, &ret, &body);
     quote! { #func #factory }
 }
 

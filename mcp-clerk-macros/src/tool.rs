@@ -34,28 +34,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let name = tool_name(&func, &tool_attr, &mut errors);
 
     let ident = &func.sig.ident;
-    let vis = &func.vis;
     let krate = match &tool_attr.krate {
         Some(path) => quote!(#path),
         None => quote!(::mcp_clerk),
     };
     let p = quote!(#krate::__private);
     // A braced struct lives in the type namespace only, so it can share the
-    // function's name; `tools![f]` calls `f::__mcp_clerk_tool_def()`.
-    let factory = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
-        #vis struct #ident {}
-
-        #[allow(clippy::all)]
-        impl #ident {
-            #[doc(hidden)]
-            #[allow(dead_code, missing_docs, unreachable_pub)]
-            #vis fn __mcp_clerk_tool_def() -> #p::ToolDef {
-                <Self as #p::ToolFactory>::tool_def()
-            }
-        }
-    };
+    // function's name; `tools![f]` calls `f::__mcp_clerk_tool_def(..)`.
+    let factory = crate::component::factory(
+        &p,
+        &func,
+        crate::attr::AttrKind::Tool,
+        &quote!(#p::ToolDef),
+        &quote!(<Self as #p::ToolFactory>::tool_def()),
+    );
     let has_receiver = func.sig.receiver().is_some();
     // Reported above; emitted as is, rustc would report `...` a second time.
     if func.sig.variadic.take().is_some() {

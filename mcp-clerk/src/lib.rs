@@ -23,6 +23,7 @@ pub use catalog::ComponentKind;
 
 #[cfg(any(test, feature = "testing", feature = "dev"))]
 mod keys;
+mod lists;
 
 // --- verifier (config, jwks, token, testing) ---
 pub mod config;
@@ -121,6 +122,7 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 
+    pub use crate::lists::*;
     pub use crate::policy::{Callers, Requirement, ToolPolicy};
     pub use crate::prompt::PromptDef;
     pub use crate::resource::{AnyResource, ResourceDef, ResourceTemplateDef};
@@ -137,7 +139,7 @@ pub mod __private {
     use rmcp::model::{CallToolResponse, JsonObject, Tool, ToolAnnotations};
 
     /// Implemented by `#[tool]` for the hidden type named like the function
-    /// (`tools![f]` calls the type's inherent `f::__mcp_clerk_tool_def()`,
+    /// (`tools![f]` calls the type's inherent `f::__mcp_clerk_tool_def(..)`,
     /// which calls this).
     pub trait ToolFactory {
         /// The tool's runtime form.

@@ -112,7 +112,9 @@ async fn server(issuer: &TestIssuer) -> Running {
     start(
         McpServer::new("components", "1")
             .clerk(oauth_and_session_config(issuer))
-            .tools(tools![ping])
+            // `self::`: `http_support::*` also brings a `ping`, so a bare
+            // `ping` is ambiguous to the import `tools![]` makes (E0659).
+            .tools(tools![self::ping])
             .resources(resources![
                 static_text,
                 static_binary,

@@ -4,7 +4,10 @@
 //! exactly the message in its `.stderr`: one case per message the macros can
 //! emit, each showing one error with its `= help:` line (except
 //! `every_error_reported.rs`, which shows that one expansion reports several
-//! mistakes at once).
+//! mistakes at once). A function listed in the wrong list (`tools![plain]`,
+//! `tools![a_resource]`) is a trait-bound error whose message the macros
+//! write with `#[diagnostic::on_unimplemented]`; there the line is a `= note:`,
+//! the only extra line rustc lets a crate add to such an error.
 //!
 //! The snapshots are written with **rustc 1.95** (the pinned compiler): rustc's
 //! own wording (E0277 notes, "future cannot be sent", E0433) changes between

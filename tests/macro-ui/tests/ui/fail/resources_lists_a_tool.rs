@@ -1,0 +1,11 @@
+use mcp_clerk::prelude::*;
+
+/// Answers pong.
+#[tool]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {
+    let _resources = resources![ping];
+}
