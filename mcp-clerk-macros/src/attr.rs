@@ -77,6 +77,32 @@ impl AttrKind {
         }
     }
 
+    /// The type-name form, for the names of generated items: `Tool`, ….
+    pub(crate) fn camel(self) -> &'static str {
+        match self {
+            AttrKind::Tool => "Tool",
+            AttrKind::Resource => "Resource",
+            AttrKind::Prompt => "Prompt",
+        }
+    }
+
+    /// The list macro that collects these functions: `tools`, ….
+    pub(crate) fn list(self) -> &'static str {
+        match self {
+            AttrKind::Tool => "tools",
+            AttrKind::Resource => "resources",
+            AttrKind::Prompt => "prompts",
+        }
+    }
+
+    /// The hidden type's getter the list calls: `__mcp_clerk_tool_def`, ….
+    pub(crate) fn getter(self) -> proc_macro2::Ident {
+        quote::format_ident!("__mcp_clerk_{}_def", self.noun())
+    }
+
+    /// Every kind.
+    pub(crate) const ALL: [AttrKind; 3] = [AttrKind::Tool, AttrKind::Resource, AttrKind::Prompt];
+
     /// The attribute as written in messages: `#[tool(...)]`.
     pub(crate) fn attr(self) -> &'static str {
         match self {

@@ -129,14 +129,13 @@ pub(crate) fn factory(
 ) -> TokenStream {
     let ident = &func.sig.ident;
     let vis = &func.vis;
-    let noun = kind.noun();
-    let getter = format_ident!("__mcp_clerk_{noun}_def");
-    let wrong = [AttrKind::Tool, AttrKind::Resource, AttrKind::Prompt]
+    let getter = kind.getter();
+    let wrong = AttrKind::ALL
         .into_iter()
-        .filter(|other| other.noun() != noun)
+        .filter(|&other| other != kind)
         .map(|other| {
-            let getter = format_ident!("__mcp_clerk_{}_def", other.noun());
-            let bound = format_ident!("{}In{}s", capitalised(noun), capitalised(other.noun()));
+            let getter = other.getter();
+            let bound = format_ident!("{}In{}s", kind.camel(), other.camel());
             quote! {
                 #[doc(hidden)]
                 #[allow(dead_code, missing_docs, unreachable_pub)]
@@ -160,15 +159,6 @@ pub(crate) fn factory(
             #(#wrong)*
         }
     }
-}
-
-/// `tool` → `Tool`.
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// `#[resource]` / `#[prompt]` on something that is not a function.

@@ -71,7 +71,7 @@ pub fn tool_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (`tools!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::tools`.)
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
-    let output = lists::expand(input.into(), lists::List::Tools);
+    let output = lists::expand(input.into(), attr::AttrKind::Tool);
     debug("tools!", &output);
     output.into()
 }
@@ -95,7 +95,7 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (`resources!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::resources`.)
 #[proc_macro]
 pub fn resources(input: TokenStream) -> TokenStream {
-    let output = lists::expand(input.into(), lists::List::Resources);
+    let output = lists::expand(input.into(), attr::AttrKind::Resource);
     debug("resources!", &output);
     output.into()
 }
@@ -103,7 +103,7 @@ pub fn resources(input: TokenStream) -> TokenStream {
 /// (`prompts!` is implemented in `mcp-clerk-macros`; use it as `mcp_clerk::prompts`.)
 #[proc_macro]
 pub fn prompts(input: TokenStream) -> TokenStream {
-    let output = lists::expand(input.into(), lists::List::Prompts);
+    let output = lists::expand(input.into(), attr::AttrKind::Prompt);
     debug("prompts!", &output);
     output.into()
 }

@@ -2,48 +2,24 @@
 //! `prompts![a, b]` → `Vec<PromptDef>`: one expansion for the three lists.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Path, Token};
 
-/// Which list.
-#[derive(Clone, Copy)]
-pub(crate) enum List {
-    Tools,
-    Resources,
-    Prompts,
-}
+use crate::attr::AttrKind;
 
-impl List {
-    fn name(self) -> &'static str {
-        match self {
-            List::Tools => "tools",
-            List::Resources => "resources",
-            List::Prompts => "prompts",
-        }
-    }
-
-    fn attr(self) -> &'static str {
-        match self {
-            List::Tools => "tool",
-            List::Resources => "resource",
-            List::Prompts => "prompt",
-        }
-    }
-
-    /// The example in the parse error's help line.
-    fn example(self) -> &'static str {
-        match self {
-            List::Tools => "tools![whoami, projects::create]",
-            List::Resources => "resources![a, module::b]",
-            List::Prompts => "prompts![a, module::b]",
-        }
+/// The example in the parse error's help line.
+fn example(kind: AttrKind) -> &'static str {
+    match kind {
+        AttrKind::Tool => "tools![whoami, projects::create]",
+        AttrKind::Resource => "resources![a, module::b]",
+        AttrKind::Prompt => "prompts![a, module::b]",
     }
 }
 
-pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
-    let (name, attr, example) = (list.name(), list.attr(), list.example());
+pub(crate) fn expand(input: TokenStream, kind: AttrKind) -> TokenStream {
+    let (name, attr, example) = (kind.list(), kind.noun(), example(kind));
     let paths = match crate::errors::parse_all(
         Punctuated::<Path, Token![,]>::parse_terminated,
         input,
@@ -69,7 +45,7 @@ pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
         }
         seen.push(key);
     }
-    let defs = paths.iter().map(|p| listed(p, list));
+    let defs = paths.iter().map(|p| listed(p, kind));
     quote! {{
         #errors
         ::std::vec::Vec::from([#(#defs),*])
@@ -94,12 +70,12 @@ pub(crate) fn expand(input: TokenStream, list: List) -> TokenStream {
 /// has it too: E0659, whose help says to write `self::f`. Late resolution, as
 /// in `f::__mcp_clerk_tool_def()`, has no fallback for a missing hidden type
 /// (rustc's E0433), so the import it is.
-fn listed(path: &Path, list: List) -> TokenStream {
-    let attr = list.attr();
-    let getter = format_ident!("__mcp_clerk_{attr}_def");
+fn listed(path: &Path, kind: AttrKind) -> TokenStream {
+    let attr = kind.noun();
+    let getter = kind.getter();
     let shown = path.to_token_stream().to_string().replace(' ', "");
     let message = format!("`{shown}` is not a `#[{attr}]` function");
-    let label = format!("`{}![...]` lists only `#[{attr}]` functions", list.name());
+    let label = format!("`{}![...]` lists only `#[{attr}]` functions", kind.list());
     let name = path.segments.last().map(|s| &s.ident);
     let note = format!(
         "add `#[{attr}]` (or `#[{attr}(..)]`) above `fn {}`",
